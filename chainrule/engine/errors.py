@@ -1,0 +1,16 @@
+"""The engine's exceptions: each names the op and the value that caused it."""
+
+
+class DomainError(ArithmeticError, ValueError):
+    """An op was asked for a value outside its domain, e.g. ``log(-1.0)``.
+
+    >>> from chainrule import Value
+    >>> Value(-1.0).log()
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.DomainError: log: input must be > 0, got -1.0
+    """
+
+
+class AnomalyError(FloatingPointError):
+    """Raised in anomaly mode at the first op whose value or gradient is NaN or inf."""

@@ -1,0 +1,96 @@
+"""Module-level functions: ``chainrule.exp(x)`` and friends accept a Value or a number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from chainrule.engine import graph
+from chainrule.engine.ops import OPS
+from chainrule.engine.value import NOT_COMPUTED, VALUE_MATH, Value, apply
+
+
+def exp(x: Value | float) -> Value:
+    """e ** x. ``exp(0.0).data == 1.0``"""
+    return apply(OPS["exp"], x)
+
+
+def log(x: Value | float) -> Value:
+    """Natural logarithm; raises DomainError for x <= 0. ``log(1.0).data == 0.0``"""
+    return apply(OPS["log"], x)
+
+
+def tanh(x: Value | float) -> Value:
+    """Hyperbolic tangent. ``tanh(0.0).data == 0.0``"""
+    return apply(OPS["tanh"], x)
+
+
+def sigmoid(x: Value | float) -> Value:
+    """Logistic sigmoid, stable for large inputs. ``sigmoid(0.0).data == 0.5``"""
+    return apply(OPS["sigmoid"], x)
+
+
+def relu(x: Value | float) -> Value:
+    """max(0, x). ``relu(-1.0).data == 0.0``"""
+    return apply(OPS["relu"], x)
+
+
+def sin(x: Value | float) -> Value:
+    """Sine (radians). ``sin(0.0).data == 0.0``"""
+    return apply(OPS["sin"], x)
+
+
+def cos(x: Value | float) -> Value:
+    """Cosine (radians). ``cos(0.0).data == 1.0``"""
+    return apply(OPS["cos"], x)
+
+
+def abs(x: Value | float) -> Value:  # noqa: A001 - mirrors the builtin on Values
+    """Absolute value. ``abs(-2.0).data == 2.0``"""
+    return apply(OPS["abs"], x)
+
+
+def maximum(a: Value | float, b: Value | float) -> Value:
+    """The larger of ``a`` and ``b``; the gradient is routed to the winner. ``maximum(1, 2).data == 2.0``"""
+    return apply(OPS["max"], a, b)
+
+
+def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001
+    """One n-ary sum node (a neuron's weighted sum is one node, not a 1000-deep chain).
+
+    >>> from chainrule import Value, sum
+    >>> xs = [Value(float(i)) for i in range(4)]
+    >>> s = sum(xs)
+    >>> s.data, len(s.parents)
+    (6.0, 4)
+    """
+    return apply(OPS["sum"], *values)
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
+    """d output / d input for each input, without touching any ``.grad`` (like ``torch.autograd.grad``).
+
+    With ``create_graph=True`` the results are Values, so they can be differentiated again:
+
+    >>> from chainrule import Value, grad
+    >>> x = Value(3.0)
+    >>> (dy,) = grad(x ** 3, [x], create_graph=True)
+    >>> (d2y,) = grad(dy, [x])
+    >>> dy.data, d2y
+    (27.0, 18.0)
+    """
+    order = graph.topological_order(output)
+    saved = [node.grad for node in order]
+    for node in order:
+        node.grad = NOT_COMPUTED
+    try:
+        graph.backpropagate(order, VALUE_MATH if create_graph else None)
+        return [_as_grad(x.grad) for x in inputs]
+    finally:
+        for node, old in zip(order, saved):
+            node.grad = old
+
+
+def _as_grad(g: Any) -> Any:
+    """A node the output does not depend on has gradient 0.0."""
+    return 0.0 if g is NOT_COMPUTED else g

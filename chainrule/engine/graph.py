@@ -1,0 +1,74 @@
+"""Graph traversal shared by backward, re-evaluation, gradcheck, pictures and the stepper.
+
+Everything here is iterative: a chain of a million ops needs no Python recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# on_step(node, index, parent, upstream, local, contribution, grad_before)
+StepHook = Callable[[Any, int, Any, Any, Any, Any, Any], None]
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Every node ``root`` depends on, each after all of its parents, ``root`` last.
+
+    The order is a depth-first post-order over ``parents`` in argument order, so it is the same
+    on every run (it never depends on ``id()``).
+
+    >>> from chainrule import Value
+    >>> a = Value(2.0, label="a")
+    >>> b = a * a
+    >>> [n.label or n.op.name for n in topological_order(b)]
+    ['a', 'mul']
+    """
+    if not root.parents:
+        return [root]
+    order: list[Any] = []
+    visited = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, pending = stack[-1]
+        for parent in pending:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None = None) -> None:
+    """Apply the chain rule over ``order`` (from :func:`topological_order`), its last node the root.
+
+    Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
+    gradients accumulate. With a ``math`` namespace the local gradients are rebuilt as graph nodes
+    (higher-order gradients). ``on_step`` sees every chain-rule application (the stepper, anomaly mode).
+    """
+    for node in order:
+        if node.parents:
+            node.grad = 0.0
+    root = order[-1]
+    root.grad = 1.0 if root.parents else root.grad + 1.0
+    for node in reversed(order):
+        if not node.parents:
+            continue
+        upstream = node.grad
+        local_grads = node.local_grads if math is None else node.op.local_grads(math, node, *node.parents)
+        for index, (parent, local) in enumerate(zip(node.parents, local_grads)):
+            contribution = local * upstream
+            before = parent.grad
+            parent.grad += contribution  # the one place gradients are accumulated
+            if on_step is not None:
+                on_step(node, index, parent, upstream, local, contribution, before)
+
+
+def recompute(order: list[Any]) -> None:
+    """Re-run every interior node's forward, in order, after leaf ``data`` changed."""
+    for node in order:
+        if node.parents:
+            node.forward()
