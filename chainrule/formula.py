@@ -106,6 +106,18 @@ class Formula:
         leaves = {name: Value(_finite(values[name], name), label=name) for name in self.variables}
         return self.evaluate(leaves), leaves
 
+    def __call__(self, *inputs: Value | float) -> Value:
+        """The formula as a function of its variables, in order of appearance (for gradcheck).
+
+        >>> f = parse_formula("a / b")
+        >>> f(6.0, 3.0).data
+        2.0
+        """
+        if len(inputs) != len(self.variables):
+            raise TypeError(f"{self.text!r} takes {len(self.variables)} input(s) "
+                            f"{self.variables}, got {len(inputs)}")
+        return self.evaluate(dict(zip(self.variables, inputs)))
+
     def evaluate(self, inputs: Mapping[str, Value | float]) -> Value:
         """Build the graph from the given Values (or numbers) for the variables; return the root.
 
