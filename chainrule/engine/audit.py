@@ -1,0 +1,116 @@
+"""Per-node audit: check each op node's local gradients against its op's own forward.
+
+For a node ``y = op(x_0, ..., x_k)`` the rule ``op.local_grads`` claims dy/dx_i. The audit takes
+centred differences of ``op.forward`` at the node's input data, one input at a time, so a wrong
+rule is pinned to the op that has it rather than smeared over the whole gradient. This is the
+check to run after writing a custom :class:`~chainrule.engine.ops.Op`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from chainrule.engine.audit_report import AuditReport, NodeCheck
+from chainrule.engine.gradcheck_inputs import check_eps
+from chainrule.engine.graph import topological_order
+from chainrule.engine.modes import nan_on_domain_error
+from chainrule.engine.ops import FLOAT_MATH, Op
+from chainrule.engine.report import SEVERITY, judge, relative_error
+from chainrule.engine.value import Value
+
+__all__ = ["AuditReport", "NodeCheck", "audit", "check_node"]
+
+DEFAULT_EPS = 1e-6  # same reasoning as gradcheck's: truncation and rounding both near 1e-10
+DEFAULT_ATOL = 1e-8
+
+
+def audit(root: Value, eps: float = DEFAULT_EPS, atol: float = DEFAULT_ATOL,
+          raise_on_failure: bool = False) -> AuditReport:
+    """Check every op node's local gradients numerically; name the first node whose rule is wrong.
+
+    The graph is only read, never changed. Leaves are skipped (they have no rule).
+
+    >>> from chainrule import Op, Value
+    >>> cube = Op("cube", "x³", lambda x: x ** 3, lambda m, out, x: (2 * x * x,))  # should be 3x²
+    >>> report = audit(cube(Value(2.0, label="x")) + 1)
+    >>> report.ok, report.first_failure.op, report.first_failure.analytic, report.first_failure.numeric
+    (False, 'cube', (8.0,), (12.000000000...,))
+    """
+    check_eps(eps, atol)
+    if not isinstance(root, Value):
+        raise TypeError(f"audit needs a Value (the root of a graph), got {type(root).__name__}: {root!r:.60}")
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(order)}
+    with nan_on_domain_error():  # an op undefined at x ± eps gives NaN: an "undefined" row
+        checks = tuple(
+            check_node(node, i, eps, atol, [_name(p, position) for p in node.parents])
+            for i, node in enumerate(order) if node.op is not None
+        )
+    report = AuditReport(checks, eps, atol)
+    if raise_on_failure:
+        report.raise_if_failed()
+    return report
+
+
+def check_node(node: Value, index: int, eps: float, atol: float, names: Sequence[str]) -> NodeCheck:
+    """Compare one node's op rule with centred differences of the op's forward at its inputs.
+
+    >>> from chainrule import Value
+    >>> y = Value(3.0).log()
+    >>> check_node(y, 1, 1e-6, 1e-8, ["x"]).band
+    'good'
+    """
+    op, xs = node.op, [p.data for p in node.parents]
+    if op is None:
+        raise ValueError(f"node #{index} is a leaf: it has no local gradient rule to check")
+    out = _forward(op, xs, index)
+    try:
+        analytic = tuple(float(g) for g in op.local_grads(FLOAT_MATH, out, *xs))
+    except Exception as exc:
+        exc.add_note(f"(raised by the local_grads rule of op {op.name!r} at node #{index}, inputs {xs!r})")
+        raise
+    numeric, verdicts = [], []
+    for i in range(len(xs)):
+        slope, defined, kink = _partial(op, xs, i, eps, index)
+        numeric.append(slope)
+        a = analytic[i] if i < len(analytic) else math.nan
+        verdicts.append(judge(a, slope, atol, defined and math.isfinite(out), op.name if kink else ""))
+    band, note = _verdict(verdicts, len(analytic), len(xs))
+    rel = tuple(relative_error(a, n) for a, n in zip(analytic, numeric))
+    return NodeCheck(index, op.name, node.label, tuple(names), tuple(xs), analytic, tuple(numeric),
+                     rel, band, note, node)
+
+
+def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> tuple[float, bool, bool]:
+    """(d op / d x_i by centred difference, forward finite at both points, branch flipped)."""
+    plus, minus = list(xs), list(xs)
+    plus[i] += eps
+    minus[i] -= eps
+    f_plus, f_minus = _forward(op, plus, index), _forward(op, minus, index)
+    slope = (f_plus - f_minus) / (plus[i] - minus[i])  # the step actually taken
+    kink = op.branch is not None and op.branch(*plus) != op.branch(*minus)
+    return slope, math.isfinite(f_plus) and math.isfinite(f_minus), kink
+
+
+def _forward(op: Op, xs: list[float], index: int) -> float:
+    try:
+        return op.forward(*xs)
+    except Exception as exc:
+        exc.add_note(f"(raised by the forward of op {op.name!r} at node #{index}, inputs {xs!r})")
+        raise
+
+
+def _verdict(verdicts: list[tuple[str, str]], given: int, needed: int) -> tuple[str, str]:
+    """The node's band is its worst input's; a rule giving the wrong number of partials is wrong."""
+    if given != needed:
+        return "wrong", f"local_grads gave {given} partial(s) for {needed} input(s)"
+    if not verdicts:
+        return "good", ""
+    worst = max(range(len(verdicts)), key=lambda i: SEVERITY[verdicts[i][0]])
+    band, note = verdicts[worst]
+    return band, (f"input {worst}: {note}" if note and len(verdicts) > 1 else note)
+
+
+def _name(node: Value, position: dict[Value, int]) -> str:
+    return node.label or f"#{position[node]}"

@@ -1,0 +1,137 @@
+"""The per-node audit's result: one row per op node, and the first one whose rule is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from chainrule.engine import tables
+from chainrule.engine.report import PASSING, GradcheckError
+
+MAX_ROWS_SHOWN = 40  # bigger audits show only the rows that are not good, in str() and HTML
+
+
+@dataclass(frozen=True)
+class NodeCheck:
+    """One op node's local gradients, analytic (its op's rule) against numeric (its op's forward)."""
+
+    index: int  # position in the topological order
+    op: str
+    label: str
+    input_names: tuple[str, ...]
+    inputs: tuple[float, ...]
+    analytic: tuple[float, ...]
+    numeric: tuple[float, ...]
+    rel_errors: tuple[float, ...]
+    band: str
+    note: str = ""
+    node: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True for good, acceptable and kink nodes."""
+        return self.band in PASSING
+
+    def describe(self) -> str:
+        """One line naming the node, its inputs and both local gradients.
+
+        >>> from chainrule import Value
+        >>> from chainrule.engine.audit import audit
+        >>> print(audit(Value(2.0, label="x") * 3).nodes[0].describe())
+        node #2 mul at (x=2, #1=3): analytic (3, 2), numeric (3, 2)
+        """
+        label = f" {self.label!r}" if self.label else ""
+        at = ", ".join(f"{n}={tables.number(x)}" for n, x in zip(self.input_names, self.inputs))
+        return (f"node #{self.index} {self.op}{label} at ({at}): analytic {_numbers(self.analytic)}, "
+                f"numeric {_numbers(self.numeric)}")
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The result of :func:`~chainrule.engine.audit.audit`: every op node, in topological order.
+
+    >>> from chainrule import Value
+    >>> from chainrule.engine.audit import audit
+    >>> report = audit((Value(0.5) * 2).tanh())
+    >>> report.ok, report.first_failure, [check.op for check in report]
+    (True, None, ['mul', 'tanh'])
+    """
+
+    nodes: tuple[NodeCheck, ...]
+    eps: float
+    atol: float
+
+    @property
+    def ok(self) -> bool:
+        """True when every node's local gradients match (kinks allowed)."""
+        return all(check.ok for check in self.nodes)
+
+    @property
+    def failures(self) -> tuple[NodeCheck, ...]:
+        """Every node whose rule disagrees (suspicious, wrong or undefined), in topological order."""
+        return tuple(check for check in self.nodes if not check.ok)
+
+    @property
+    def first_failure(self) -> NodeCheck | None:
+        """The earliest node whose local gradient rule disagrees with its forward, or None."""
+        return next(iter(self.failures), None)
+
+    @property
+    def kinks(self) -> tuple[NodeCheck, ...]:
+        """Nodes sitting on a kink (relu at 0, a max tie): their numeric check means nothing."""
+        return tuple(check for check in self.nodes if check.band == "kink")
+
+    def __iter__(self) -> Iterator[NodeCheck]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def raise_if_failed(self) -> None:
+        """Raise :class:`GradcheckError` naming the first wrong node, unless the audit passed."""
+        first = self.first_failure
+        if first is not None:
+            raise GradcheckError(f"audit: local gradient rule disagrees at {first.describe()} "
+                                 f"({first.band}{'; ' + first.note if first.note else ''})", self)
+
+    def __str__(self) -> str:
+        shown = self._shown()
+        return f"{self._summary()}\n{tables.text(_HEADER, _cells(shown))}" if shown else self._summary()
+
+    def _repr_html_(self) -> str:
+        shown = self._shown()
+        return tables.html(self._summary(), _HEADER, _cells(shown), [c.band for c in shown])
+
+    def _shown(self) -> tuple[NodeCheck, ...]:
+        if len(self.nodes) <= MAX_ROWS_SHOWN:
+            return self.nodes
+        return tuple(check for check in self.nodes if check.band != "good")
+
+    def _summary(self) -> str:
+        head = f"audit: {len(self.nodes)} op node(s), eps={self.eps:g}"
+        hidden = len(self.nodes) - len(self._shown())
+        more = f" ({hidden} good node(s) not shown; .nodes has them all)" if hidden else ""
+        first = self.first_failure
+        if first is None:
+            return f"{head}: OK{more}"
+        return f"{head}: FAILED at {len(self.failures)} node(s); first: {first.describe()}{more}"
+
+
+_HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "rel error", "band", "note")
+
+
+def _cells(checks: tuple[NodeCheck, ...]) -> list[tuple[str, ...]]:
+    return [
+        (str(c.index), c.op, c.label, _numbers(c.inputs), _numbers(c.analytic), _numbers(c.numeric),
+         ", ".join(tables.error(r) for r in c.rel_errors), c.band, c.note)
+        for c in checks
+    ]
+
+
+def _numbers(xs: tuple[float, ...]) -> str:
+    """One number plainly, several as a tuple (the first six)."""
+    if len(xs) == 1:
+        return tables.number(xs[0])
+    text = ", ".join(tables.number(x) for x in xs[:6])
+    return f"({text}{', ...' if len(xs) > 6 else ''})"

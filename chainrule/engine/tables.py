@@ -1,0 +1,74 @@
+"""Plain-text and HTML tables for the gradient-check and audit reports.
+
+User text (labels) goes through :func:`html.escape`, so a label like ``<b>x</b>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from collections.abc import Sequence
+
+# Background colour per band, for the notebook view.
+BAND_COLOURS = {
+    "good": "#d9f2d9", "acceptable": "#eef7d4", "kink": "#dde8f7",
+    "suspicious": "#fbe9c6", "undefined": "#eeeeee", "wrong": "#f7d0d0",
+}
+
+
+def number(x: float) -> str:
+    """A value or gradient with enough digits to see a disagreement.
+
+    >>> number(0.1 + 0.2), number(-3.0), number(float("nan"))
+    ('0.3', '-3', 'nan')
+    """
+    return f"{x:.10g}"
+
+
+def error(x: float) -> str:
+    """An error in scientific notation, exact zero shown as 0.
+
+    >>> error(0.0), error(1.5e-9)
+    ('0', '1.5e-09')
+    """
+    if x == 0:
+        return "0"
+    return f"{x:.1e}".replace(".0e", "e")  # nan and inf print as themselves
+
+
+def text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns separated by two spaces; empty trailing columns are trimmed.
+
+    >>> print(text(("a", "bb"), [("1", "2"), ("333", "")]))
+    a    bb
+    1    2
+    333
+    """
+    cells = [[_one_line(cell) for cell in row] for row in (header, *rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)
+    return "\n".join(lines)
+
+
+def html(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], bands: Sequence[str]) -> str:
+    """An HTML table, each row coloured by its band; every cell is escaped.
+
+    >>> "&lt;b&gt;" in html("c", ("name",), [("<b>",)], ["good"])
+    True
+    """
+    head = "".join(f"<th>{_html.escape(cell)}</th>" for cell in header)
+    body = "".join(_html_row(row, band) for row, band in zip(rows, bands))
+    return (
+        '<table class="chainrule-check" style="border-collapse:collapse;font-family:monospace">'
+        f"<caption style=\"text-align:left\">{_html.escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _html_row(row: Sequence[str], band: str) -> str:
+    style = f"background:{BAND_COLOURS.get(band, '#ffffff')}"
+    cells = "".join(f'<td style="padding:2px 8px">{_html.escape(cell)}</td>' for cell in row)
+    return f'<tr style="{style}">{cells}</tr>'
+
+
+def _one_line(cell: str) -> str:
+    return cell.replace("\r", " ").replace("\n", " ")
