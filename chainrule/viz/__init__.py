@@ -1,0 +1,27 @@
+"""Pictures of computation graphs: DOT text, SVG (no system Graphviz needed), files, notebooks.
+
+>>> from chainrule import Value
+>>> from chainrule.viz import to_dot, to_svg
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> "grad 1" in to_dot(y) and to_svg(y).startswith("<?xml")
+True
+
+``draw`` returns a ``graphviz.Digraph`` that Jupyter shows inline; ``save`` writes .svg (and .png /
+.pdf with Graphviz's ``dot``). Colours and the legend are described in :mod:`chainrule.viz.style`.
+"""
+
+from chainrule.viz.dot import GraphTooLargeWarning, to_dot
+from chainrule.viz.draw import Drawing, draw, save, to_svg
+from chainrule.viz.files import write_atomic
+from chainrule.viz.ids import dot_ids, edge_id, op_id, value_id
+from chainrule.viz.options import DotOptions
+from chainrule.viz.render import RenderError, render_svg, renderer, supported_formats
+from chainrule.viz.style import format_number
+
+__all__ = [
+    "DotOptions", "Drawing", "GraphTooLargeWarning", "RenderError", "dot_ids", "draw", "edge_id",
+    "format_number", "op_id", "render_svg", "renderer", "save", "supported_formats", "to_dot", "to_svg",
+    "value_id", "write_atomic",
+]

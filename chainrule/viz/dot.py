@@ -1,0 +1,241 @@
+"""DOT text for a computation graph: one record per value, one small node per op.
+
+Pure and deterministic: ids follow the topological order (see :mod:`chainrule.viz.ids`), so the
+same formula gives the same text on every run.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Collection, Mapping
+
+from chainrule.engine import Value
+from chainrule.viz import ids, style
+from chainrule.viz.clusters import ClusterTree, Group, find_groups
+from chainrule.viz.labels import escape_text, group_record, quoted, value_record
+from chainrule.viz.options import DEFAULT_MAX_NODES, Options, check_options
+from chainrule.viz.select import select_nodes
+
+GRAPH_NAME = "chainrule"
+COLLAPSED_PER_BOX = 100  # with collapse=..., max_nodes counts boxes: walk up to this many nodes per box
+_OP_STYLE = f'shape=ellipse, fillcolor="{style.OP_FILL}", fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"'
+_HIGHLIGHT = f'color="{style.HIGHLIGHT}", penwidth=3'
+# edges leave a collapsed box downstream and enter it from upstream, so they never loop around it
+_EXIT = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
+_ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
+
+
+class GraphTooLargeWarning(UserWarning):
+    """The graph has more than ``max_nodes`` nodes, so only the part nearest the root is drawn."""
+
+
+def to_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    highlight_nodes: Collection[Value] | None = None,
+    highlight_edges: Collection[tuple[Value, Value, int]] | None = None,
+    grads: Mapping[Value, float | None] | None = None,
+    inputs: Collection[Value] | None = None,
+    color_by: str = "kind",
+    legend: bool = False,
+    clusters: bool = True,
+    collapse: str | int | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    caption: str | None = None,
+) -> str:
+    """The DOT text of ``root``'s graph. Each value node shows its label, ``data`` and ``grad``
+    (``grad —`` when no backward pass reached it); each op is its own small node, with one edge per
+    input (``a + a`` has two).
+
+    - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom; also ``"RL"``, ``"BT"``).
+    - ``highlight_nodes``: Values drawn with a thick orange outline.
+    - ``highlight_edges``: ``(parent, child, index)`` triples, ``index`` the position of ``parent``
+      in ``child.parents``; those edges are drawn thick orange.
+    - ``grads``: gradients to show instead of each node's ``grad`` (a missing key or None shows
+      as not computed), e.g. the gradients filled in up to one step of the backward pass.
+    - ``inputs``: leaves to colour as inputs (data) rather than plain leaves.
+    - ``color_by``: ``"kind"`` (see :mod:`chainrule.viz.style` for the colours) or ``"grad"``
+      (shade by |grad|, white = 0); ``legend=True`` adds a legend box.
+    - ``clusters``: box the nodes of each ``name_scope``; ``collapse="neuron"`` or ``"layer"`` (or a
+      scope depth) draws each such scope as one box showing its outputs' data and grad.
+    - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
+      (:class:`GraphTooLargeWarning`) and draw only the nodes nearest the root; None draws
+      everything. ``caption``: a title line.
+
+    >>> from chainrule import Value
+    >>> a = Value(2.0, label="a")
+    >>> print(to_dot(a + a))  # doctest: +ELLIPSIS
+    digraph chainrule {
+    ...
+        n0 [id="n0", label="{a|data 2|grad —}", fillcolor="#bfdbfe"]
+        n1 [id="n1", label="{data 4|grad —}", fillcolor="#fca5a5", penwidth=2]
+        n1_op [id="n1_op", label="+", shape=ellipse, ...]
+        n1_op -> n1 [id="n1_out"]
+        n0 -> n1_op [id="n1_in0"]
+        n0 -> n1_op [id="n1_in1"]
+    }
+    """
+    options = check_options(
+        rankdir=rankdir, highlight_nodes=highlight_nodes, highlight_edges=highlight_edges, grads=grads,
+        inputs=inputs, color_by=color_by, legend=legend, clusters=clusters, collapse=collapse,
+        max_nodes=max_nodes, caption=caption,
+    )
+    return "".join(f"{line}\n" for line in [f"digraph {GRAPH_NAME} {{", *body_lines(root, options), "}"])
+
+
+def body_lines(root: Value, options: Options) -> list[str]:
+    """The statements inside ``digraph chainrule { ... }``, each indented by one tab."""
+    if not isinstance(root, Value):
+        raise TypeError(f"can only draw a chainrule Value, got {type(root).__name__}: {root!r:.60}")
+    return ["\t" + line for line in _Picture(root, options).lines()]
+
+
+class _Picture:
+    def __init__(self, root: Value, options: Options) -> None:
+        self.root, self.options = root, options
+        self.limit = _walk_limit(options)
+        self.selection = select_nodes(root, self.limit)
+        self.index = {node: i for i, node in enumerate(self.selection.order)}
+        self.groups = find_groups(self.selection.order, root, options.collapse)
+        self.tree = ClusterTree(options.clusters)
+        self.edges: list[str] = []
+        self.largest = _largest_grad(self.selection.order, options.grads) if options.color_by == "grad" else 0.0
+
+    def lines(self) -> list[str]:
+        drawn: set[int] = set()
+        for node in self.selection.order:
+            group = self.groups.get(node)
+            if group is None:
+                self._value_node(node)
+            elif group.index not in drawn:
+                drawn.add(group.index)
+                self._group_node(group)
+        if self.selection.truncated:
+            self._cut_marker()
+        return [*self._header(), *self.tree.dot_lines(), *self.edges, *self._legend()]
+
+    def _header(self) -> list[str]:
+        ranksep = 0.3 if self.options.collapse is None else 0.8  # boxes: room for the edges between them
+        graph = f"rankdir={self.options.rankdir}, fontname=\"Helvetica\", fontsize=10, nodesep=0.2, ranksep={ranksep}"
+        caption = self._caption()
+        if caption:
+            graph += f", label={caption}, labelloc=t"
+        return [
+            f"graph [{graph}]",
+            'node [shape=Mrecord, style=filled, fontname="Helvetica", fontsize=10, color="#374151"]',
+            f'edge [color="{style.EDGE_COLOUR}", arrowsize=0.6]',
+        ]
+
+    def _caption(self) -> str:
+        parts = [] if self.options.caption is None else [self.options.caption]
+        if self.selection.truncated:
+            parts.append(f"(only the {len(self.selection.order)} nodes nearest the output are drawn)")
+        return '"' + "\\n".join(escape_text(part) for part in parts) + '"' if parts else ""
+
+    def _value_node(self, node: Value) -> None:
+        i = self.index[node]
+        grad = style.grad_of(node, self.options.grads)
+        label = value_record(node.label, style.format_number(node.data), style.grad_text(grad), self.options.across)
+        attrs = f'id="{ids.value_id(i)}", label={label}, {self._fill(node, grad)}'
+        lit = node in self.options.highlight_nodes
+        self.tree.add(node.scope, f"{ids.value_id(i)} [{attrs}{', ' + _HIGHLIGHT if lit else ''}]")
+        if node.op is None:
+            return
+        op = f'{ids.op_id(i)} [id="{ids.op_id(i)}", label={quoted(node.op.label)}, {_OP_STYLE}'
+        self.tree.add(node.scope, op + (f", {_HIGHLIGHT}]" if lit else "]"))
+        self.edges.append(f'{ids.op_id(i)} -> {ids.value_id(i)} [id="{ids.output_edge_id(i)}"]')
+        for position, parent in enumerate(node.parents):
+            if parent in self.index:
+                lit = (parent, node, position) in self.options.highlight_edges
+                self._edge(parent, ids.op_id(i), self._path(node), ids.edge_id(i, position), lit)
+
+    def _fill(self, node: Value, grad: float | None) -> str:
+        if self.options.color_by == "grad":
+            dashed = ', style="filled,dashed"' if grad is None else ""
+            return f'fillcolor="{style.grad_shade(grad, self.largest)}"{dashed}'
+        kind = style.kind_of(node, self.root, self.options.inputs)
+        return f'fillcolor="{style.KIND_FILL[kind]}"' + (", penwidth=2" if kind == "output" else "")
+
+    def _group_node(self, group: Group) -> None:
+        grads = self.options.grads
+        rows = [
+            (f"o{j}", style.format_number(out.data), style.grad_text(style.grad_of(out, grads)))
+            for j, out in enumerate(group.outputs)
+        ]
+        attrs = f'id="{group.dot_id}", label={group_record(group.scope[-1], rows)}, fillcolor="{style.GROUP_FILL}"'
+        if self.root in group.outputs:
+            attrs += ", penwidth=2"
+        if any(member in self.options.highlight_nodes for member in group.members):
+            attrs += ", " + _HIGHLIGHT
+        self.tree.add(group.scope[:-1], f"{group.dot_id} [{attrs}]")
+        sources: dict[str, tuple[Value, bool]] = {}  # one edge per distinct input of the box
+        for member in group.members:
+            for position, parent in enumerate(member.parents):
+                if parent in self.index and self.groups.get(parent) is not group:
+                    lit = (parent, member, position) in self.options.highlight_edges
+                    first, lit_before = sources.get(self._source(parent), (parent, False))
+                    sources[self._source(parent)] = (first, lit or lit_before)
+        for j, (parent, lit) in enumerate(sources.values()):
+            target = f"{group.dot_id}:{_ENTER[self.options.rankdir]}"
+            self._edge(parent, target, group.scope, ids.group_edge_id(group.index, j), lit)
+
+    def _source(self, parent: Value) -> str:
+        group = self.groups.get(parent)
+        if group is None:
+            return ids.value_id(self.index[parent])
+        return f"{group.port(parent)}:{_EXIT[self.options.rankdir]}"
+
+    def _path(self, node: Value) -> tuple[str, ...]:
+        """The scope cluster a node is drawn in (a collapsed box stands for its whole scope)."""
+        group = self.groups.get(node)
+        return group.scope if group is not None else tuple(node.scope or ())
+
+    def _edge(self, parent: Value, target: str, target_path: tuple[str, ...], edge_id: str, lit: bool) -> None:
+        attrs = f'id="{edge_id}"'
+        source_path = self._path(parent)
+        if self.options.clusters and target_path[: len(source_path)] != source_path:
+            attrs += ", minlen=2"  # leaving a cluster: room so the next cluster need not share a rank
+        self.edges.append(f"{self._source(parent)} -> {target} [{attrs}{', ' + _HIGHLIGHT if lit else ''}]")
+
+    def _cut_marker(self) -> None:
+        """One "more nodes" marker, with a dashed edge to each drawn node whose inputs are left out."""
+        self.tree.add(None, 'more [id="more", label="… more nodes", shape=plaintext, style=""]')
+        targets = dict.fromkeys(self._target(node) for node in self.selection.cut)
+        for target in targets:
+            self.edges.append(f"more -> {target} [style=dashed]")
+        warnings.warn(
+            f"the graph has more than {self.limit} nodes: drawing only the"
+            f" {len(self.selection.order)} nearest the output (pass max_nodes=None to draw all,"
+            " or collapse='neuron' / 'layer' to group them)",
+            GraphTooLargeWarning,
+            stacklevel=4,
+        )
+
+    def _target(self, node: Value) -> str:
+        group = self.groups.get(node)
+        return group.dot_id if group is not None else ids.op_id(self.index[node])
+
+    def _legend(self) -> list[str]:
+        if not self.options.legend:
+            return []
+        found = {style.kind_of(n, self.root, self.options.inputs) for n in self.index if n not in self.groups}
+        kinds = [kind for kind in style.KIND_FILL if kind in found]
+        extras = (["group"] if self.groups else []) + (
+            ["highlight"] if self.options.highlight_nodes or self.options.highlight_edges else []
+        )
+        return style.legend_lines(kinds, self.options.color_by, extras, self.options.across)
+
+
+def _walk_limit(options: Options) -> int | None:
+    """How many nodes to walk: ``max_nodes``, or many more when they are collapsed into boxes."""
+    if options.max_nodes is None or options.collapse is None:
+        return options.max_nodes
+    return options.max_nodes * COLLAPSED_PER_BOX
+
+
+def _largest_grad(order: list[Value], grads: Mapping[Value, float | None] | None) -> float:
+    """The largest finite |grad| among the drawn nodes (the top of the ``color_by="grad"`` scale)."""
+    shown = (style.grad_of(node, grads) for node in order)
+    return max((abs(g) for g in shown if g is not None and math.isfinite(g)), default=0.0)

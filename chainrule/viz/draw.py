@@ -1,0 +1,87 @@
+"""Pictures of a graph: a ``graphviz.Digraph`` for notebooks, an SVG string, or a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Unpack
+
+import graphviz
+
+from chainrule.engine import Value
+from chainrule.viz.dot import GRAPH_NAME, to_dot
+from chainrule.viz.files import write_atomic
+from chainrule.viz.options import DotOptions
+from chainrule.viz.render import render, render_svg
+
+SAVE_FORMATS = ("svg", "png", "pdf", "dot", "gv")
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose SVG comes from chainrule's renderer, so it shows inline in
+    Jupyter even without Graphviz installed (``dot`` if present, else WebAssembly)."""
+
+    def _repr_image_svg_xml(self) -> str:
+        return render_svg(self.source)
+
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """As ``graphviz.Digraph.pipe``; plain SVG output uses chainrule's renderer."""
+        if (format or self.format) == "svg" and not args and set(kwargs) <= {"encoding"}:
+            svg = render_svg(self.source)
+            return svg if kwargs.get("encoding") else svg.encode("utf-8")
+        return super().pipe(format, *args, **kwargs)
+
+
+def draw(root: Value, **options: Unpack[DotOptions]) -> Drawing:
+    """The graph of ``root`` as a ``graphviz.Digraph`` (Jupyter shows it inline).
+
+    Takes the options of :func:`chainrule.viz.to_dot`; ``.source`` is exactly that DOT text.
+
+    >>> from chainrule import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x
+    >>> picture = draw(y, rankdir="TB")
+    >>> picture.source == to_dot(y, rankdir="TB"), "data 4" in picture._repr_image_svg_xml()
+    (True, True)
+    """
+    lines = to_dot(root, **options).splitlines(keepends=True)
+    return Drawing(name=GRAPH_NAME, body=lines[1:-1])
+
+
+def to_svg(root: Value, *, renderer: str | None = None, **options: Unpack[DotOptions]) -> str:
+    """The graph of ``root`` as an SVG document (takes the options of :func:`chainrule.viz.to_dot`).
+
+    ``renderer`` forces ``"dot"`` or ``"wasm"`` (see :func:`chainrule.viz.renderer`).
+
+    >>> from chainrule import Value
+    >>> a = Value(3.0, label="a")
+    >>> svg = to_svg(a * 2)
+    >>> svg.startswith("<?xml") and "data 6" in svg
+    True
+    """
+    return render_svg(to_dot(root, **options), renderer=renderer)
+
+
+def save(
+    root: Value, path: str | os.PathLike[str], *, renderer: str | None = None, **options: Unpack[DotOptions]
+) -> Path:
+    """Save the graph of ``root`` to ``path``; the extension picks the format: ``.svg``, ``.png``,
+    ``.pdf`` (these two need Graphviz's ``dot`` program), or ``.dot`` / ``.gv`` (the DOT text).
+
+    The file is written atomically: if anything fails, an existing file is left as it was.
+    Takes the options of :func:`chainrule.viz.to_dot`.
+
+    >>> import tempfile, pathlib
+    >>> from chainrule import Value
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "graph.svg"
+    >>> save(Value(1.0) + 2, target).read_text().count("data 3")
+    1
+    """
+    path = Path(path)
+    format = path.suffix.lower().lstrip(".")  # noqa: A001
+    if format not in SAVE_FORMATS:
+        given = repr(path.suffix) if path.suffix else "no extension"
+        raise ValueError(f"cannot save a picture to {str(path)!r} ({given}): use one of .svg, .png, .pdf, .dot, .gv")
+    text = to_dot(root, **options)
+    data = text.encode("utf-8") if format in ("dot", "gv") else render(text, format, renderer=renderer)
+    return write_atomic(path, data)

@@ -1,0 +1,79 @@
+"""Label text for DOT: user text is escaped so it always shows as literal characters.
+
+Labels are Graphviz *record* labels and plain quoted strings (the WebAssembly Graphviz build has no
+HTML-like labels). Graphviz itself then escapes the text again when it writes SVG.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Graphviz reads \N, \G, \l ... and &entities; in labels, and { } | < > in records: escape them all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_RECORD_SPECIAL = re.compile(r"([{}|<>])")
+
+
+def escape_text(text: str) -> str:
+    """``text`` ready to go between the double quotes of a DOT label, shown literally.
+
+    Control characters (invalid in SVG's XML) are shown as ``\\xNN``.
+
+    >>> escape_text('say "hi" & \\\\N')
+    'say \\\\"hi\\\\" &amp; \\\\\\\\N'
+    """
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+
+
+def quoted(text: str) -> str:
+    """A double-quoted DOT string showing ``text`` literally. ``quoted('a"b') == '"a\\\\"b"'``"""
+    return f'"{escape_text(text)}"'
+
+
+def record_field(text: str) -> str:
+    """One field of a record label: also escapes the record syntax ``{ } | < >``.
+
+    >>> record_field("a|b{c}")
+    'a\\\\|b\\\\{c\\\\}'
+    """
+    return _RECORD_SPECIAL.sub(r"\\\1", escape_text(text))
+
+
+def record(fields: list[str], across: bool) -> str:
+    """A quoted record label from already-escaped fields, laid out across the page or down it.
+
+    In a left-to-right graph a record's top-level fields stack vertically, so ``{...}`` turns them.
+
+    >>> record(["a", "data 2"], across=True)
+    '"{a|data 2}"'
+    """
+    body = "|".join(fields)
+    return f'"{{{body}}}"' if across else f'"{body}"'
+
+
+def value_record(label: str, data: str, grad: str, across: bool) -> str:
+    """The label of a value node: its label (if any), data and grad, as one record.
+
+    >>> value_record("a", "2", "—", across=True)
+    '"{a|data 2|grad —}"'
+    """
+    fields = [f"data {record_field(data)}", f"grad {record_field(grad)}"]
+    if label:
+        fields.insert(0, record_field(label))
+    return record(fields, across)
+
+
+def group_record(name: str, outputs: list[tuple[str, str, str]]) -> str:
+    """The label of a collapsed box: its scope name, then one row per output (port, data, grad);
+    edges leave from the port on the grad field, the last one downstream.
+
+    Each ``{...}`` turns the direction, so in a left-to-right graph this is the name, then a column
+    of outputs, each one ``data | grad`` across (and the transpose top-to-bottom).
+
+    >>> group_record("neurons.0", [("o0", "0.5", "1")])
+    '"{neurons.0|{{data 0.5|<o0> grad 1}}}"'
+    """
+    rows = "|".join(
+        f"{{data {record_field(data)}|<{port}> grad {record_field(grad)}}}" for port, data, grad in outputs
+    )
+    return record([record_field(name), f"{{{rows}}}"], across=True)
