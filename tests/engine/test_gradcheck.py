@@ -364,3 +364,12 @@ def test_an_exception_raised_by_f_comes_through_unchanged():
 def test_gradcheck_inside_no_grad_is_refused():
     with no_grad(), pytest.raises(RuntimeError, match="no_grad"):
         gradcheck(lambda x: x * 2, [1.0])
+
+
+def test_a_deep_chain_is_checked_without_recursion():
+    x = Value(0.5, label="x")
+    root = x
+    for _ in range(20_000):  # far past Python's recursion limit
+        root = root * 1.00001
+    report = gradcheck(lambda x: root, [x])
+    assert report.ok and report["x"].analytic == pytest.approx(1.00001**20_000)
