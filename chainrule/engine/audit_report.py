@@ -9,9 +9,6 @@ from typing import Any
 from chainrule.engine import tables
 from chainrule.engine.report import PASSING, GradcheckError
 
-MAX_ROWS_SHOWN = 40  # bigger audits show only the rows that are not good, in str() and HTML
-
-
 @dataclass(frozen=True)
 class NodeCheck:
     """One op node's local gradients, analytic (its op's rule) against numeric (its op's forward)."""
@@ -104,7 +101,7 @@ class AuditReport:
         return tables.html(self._summary(), _HEADER, _cells(shown), [c.band for c in shown])
 
     def _shown(self) -> tuple[NodeCheck, ...]:
-        if len(self.nodes) <= MAX_ROWS_SHOWN:
+        if len(self.nodes) <= tables.MAX_ROWS_SHOWN:
             return self.nodes
         return tuple(check for check in self.nodes if check.band != "good")
 

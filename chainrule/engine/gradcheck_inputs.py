@@ -34,7 +34,11 @@ def check_eps(eps: float, atol: float = 0.0) -> None:
 
 
 def input_list(inputs: Any) -> list[Any]:
-    """The inputs as a list; a lone number or Value is refused (it must be wrapped in a list)."""
+    """The inputs as a list; a lone number or Value is refused (it must be wrapped in a list).
+
+    >>> input_list((1, 2.5))
+    [1, 2.5]
+    """
     if isinstance(inputs, (Value, numbers.Real, str)) or not isinstance(inputs, Iterable):
         raise TypeError(f"gradcheck inputs must be a list of numbers or Values, got "
                         f"{type(inputs).__name__}: {inputs!r:.60} (write [x])")
@@ -45,6 +49,11 @@ def input_list(inputs: Any) -> list[Any]:
 
 
 def as_input(x: Any, name: str) -> Value:
+    """A Value to perturb: Values as they are, numbers wrapped; non-finite points are refused.
+
+    >>> as_input(2, "x")
+    Value(data=2.0)
+    """
     if isinstance(x, Value):
         value = x
     elif isinstance(x, numbers.Real) and not isinstance(x, bool):
@@ -58,6 +67,13 @@ def as_input(x: Any, name: str) -> Value:
 
 
 def call_checked(f: Callable[..., Any], values: list[Value]) -> Value:
+    """``f(*values)``, which must be one Value; f's own exceptions pass through untouched.
+
+    >>> call_checked(lambda x: [x, x], [Value(1.0)])
+    Traceback (most recent call last):
+    ...
+    TypeError: <lambda> must return one scalar Value, got a list of 2 item(s); ...
+    """
     if not callable(f):
         raise TypeError(f"gradcheck needs a function, got {type(f).__name__}: {f!r:.60}")
     if not MODES.grad_enabled:
@@ -66,7 +82,7 @@ def call_checked(f: Callable[..., Any], values: list[Value]) -> Value:
     if isinstance(out, Value):
         return out
     fname = getattr(f, "__name__", type(f).__name__)
-    if isinstance(out, (list, tuple)) or hasattr(out, "__len__"):
+    if isinstance(out, (list, tuple)):
         raise TypeError(f"{fname} must return one scalar Value, got a {type(out).__name__} of "
                         f"{len(out)} item(s); reduce it to one Value first (e.g. chainrule.sum)")
     raise TypeError(f"{fname} must return a Value built from its inputs, got {type(out).__name__}: "
@@ -74,7 +90,11 @@ def call_checked(f: Callable[..., Any], values: list[Value]) -> Value:
 
 
 def input_names(f: Callable[..., Any], count: int) -> list[str]:
-    """f's positional parameter names, then x<i> for the rest (builtins have no signature)."""
+    """f's positional parameter names, then x<i> for the rest (builtins have no signature).
+
+    >>> input_names(lambda a, b, *more: a, 3)
+    ['a', 'b', 'x2']
+    """
     try:
         parameters = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):
@@ -85,7 +105,11 @@ def input_names(f: Callable[..., Any], count: int) -> list[str]:
 
 
 def named_parameters(parameters: Any) -> list[tuple[str, Value]]:
-    """(name, Value) pairs from a dict, pairs or plain Values; names default to label, else p<i>."""
+    """(name, Value) pairs from a dict, pairs or plain Values; names default to label, else p<i>.
+
+    >>> [name for name, _ in named_parameters([Value(1.0, label="w"), Value(2.0)])]
+    ['w', 'p1']
+    """
     items = list(parameters.items() if isinstance(parameters, Mapping) else parameters)
     if not items:
         raise ValueError("gradcheck_parameters needs at least one parameter")
@@ -102,7 +126,12 @@ def named_parameters(parameters: Any) -> list[tuple[str, Value]]:
 
 def sampled(named: list[tuple[str, Value]], sample: int | None,
              seed: int | random.Random) -> list[tuple[str, Value]]:
-    """A deterministic subset (kept in the original order), or everything when ``sample`` is None."""
+    """A deterministic subset (kept in the original order), or everything when ``sample`` is None.
+
+    >>> named = [(f"p{i}", Value(float(i))) for i in range(10)]
+    >>> [n for n, _ in sampled(named, 3, seed=0)] == [n for n, _ in sampled(named, 3, seed=0)]
+    True
+    """
     if sample is None:
         return named
     if isinstance(sample, bool) or not isinstance(sample, int):
@@ -115,7 +144,11 @@ def sampled(named: list[tuple[str, Value]], sample: int | None,
 
 
 def unique(names: Iterable[str]) -> list[str]:
-    """Names made distinct by suffixing repeats with their position: w, w#3."""
+    """Names made distinct by suffixing repeats with their position.
+
+    >>> unique(["w", "b", "w"])
+    ['w', 'b', 'w#2']
+    """
     seen: set[str] = set()
     out = []
     for i, name in enumerate(names):

@@ -153,15 +153,24 @@ class GradcheckReport:
         raise GradcheckError(f"{message}\n{tables.text(_HEADER, _cells(self.failures[:10]))}\n{hint}", self)
 
     def __str__(self) -> str:
-        return f"{self._summary()}\n{tables.text(_HEADER, _cells(self.rows))}"
+        shown = self._shown()
+        return f"{self._summary()}\n{tables.text(_HEADER, _cells(shown))}" if shown else self._summary()
 
     def _repr_html_(self) -> str:
-        return tables.html(self._summary(), _HEADER, _cells(self.rows), [r.band for r in self.rows])
+        shown = self._shown()
+        return tables.html(self._summary(), _HEADER, _cells(shown), [r.band for r in shown])
+
+    def _shown(self) -> tuple[GradcheckRow, ...]:
+        if len(self.rows) <= tables.MAX_ROWS_SHOWN:
+            return self.rows
+        return tuple(row for row in self.rows if row.band != "good")
 
     def _summary(self) -> str:
         verdict = "OK" if self.ok else f"FAILED ({len(self.failures)} failing)"
         kinks = f", {len(self.kinks)} at a kink" if self.kinks else ""
-        return f"gradcheck: {len(self.rows)} input(s), eps={self.eps:g}{kinks}: {verdict}"
+        hidden = len(self.rows) - len(self._shown())
+        more = f" ({hidden} good row(s) not shown; iterate the report for all)" if hidden else ""
+        return f"gradcheck: {len(self.rows)} input(s), eps={self.eps:g}{kinks}: {verdict}{more}"
 
 
 _HEADER = ("input", "value", "analytic", "numeric", "abs error", "rel error", "band", "note")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html as _html
 from collections.abc import Sequence
 
+MAX_ROWS_SHOWN = 40  # bigger reports show only the rows that are not good, in str() and HTML
+
 # Background colour per band, for the notebook view.
 BAND_COLOURS = {
     "good": "#d9f2d9", "acceptable": "#eef7d4", "kink": "#dde8f7",

@@ -373,3 +373,14 @@ def test_a_deep_chain_is_checked_without_recursion():
         root = root * 1.00001
     report = gradcheck(lambda x: root, [x])
     assert report.ok and report["x"].analytic == pytest.approx(1.00001**20_000)
+
+
+def test_a_big_report_prints_only_the_rows_that_are_not_good():
+    from chainrule.engine.tables import MAX_ROWS_SHOWN
+
+    count = MAX_ROWS_SHOWN + 5
+    report = gradcheck(lambda *xs: sum(x * x for x in xs[:-1]) + xs[-1].relu(), [0.5] * (count - 1) + [0.0])
+    lines = str(report).splitlines()
+    assert f"{count} input(s)" in lines[0] and f"{count - 1} good row(s) not shown" in lines[0]
+    assert len(lines) == 2 + 1 and lines[2].split()[0] == f"x{count - 1}" and "kink" in lines[2]
+    assert report._repr_html_().count("<tr style=") == 1 and len(report) == count
