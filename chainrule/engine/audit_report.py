@@ -9,6 +9,7 @@ from typing import Any
 from chainrule.engine import tables
 from chainrule.engine.report import PASSING, GradcheckError
 
+
 @dataclass(frozen=True)
 class NodeCheck:
     """One op node's local gradients, analytic (its op's rule) against numeric (its op's forward)."""
