@@ -1,0 +1,137 @@
+"""The exported page in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Skipped when no Chromium is installed, unless CHAINRULE_REQUIRE_BROWSER=1 (set by .ci/run), where
+a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chainrule import Parameter, Value
+from chainrule.viz.ids import dot_ids
+from chainrule.viz.steps import record_backward
+from chainrule.viz.style import HIGHLIGHT
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+HOSTILE = "</script><script>alert(1)</script>"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def find_chromium() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CHAINRULE_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        unavailable("no Chromium found at /usr/bin/chromium or on PATH (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def neuron(tmp_path_factory):
+    x, w = Value(2.0, label="x"), Parameter(-3.0, label="w")
+    b = Parameter(6.88, label=HOSTILE)
+    wx = w * x
+    wx.label = "w*x"
+    n = wx + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    trace = record_backward(o)
+    path = trace.save_html(tmp_path_factory.mktemp("page") / "neuron.html")
+    return trace, path
+
+
+def shown(page) -> dict:
+    """What the page shows now: step, counter, explanation, the highlighted node's id, grads by id."""
+    return page.evaluate(
+        """(highlight) => {
+          const grads = {}, active = [];
+          for (const g of document.querySelectorAll('#cr-frame g.node, #cr-frame g.edge')) {
+            if (g.querySelector(`[stroke="${highlight}"]`)) { active.push(g.id); }
+            for (const t of g.querySelectorAll('text')) {
+              if (t.textContent.startsWith('grad ')) { grads[g.id] = t.textContent.slice(5); }
+            }
+          }
+          return {step: document.body.getAttribute('data-step'),
+                  counter: document.getElementById('cr-counter').textContent,
+                  why: document.getElementById('cr-why').textContent,
+                  active: active.sort(), grads: grads,
+                  row: document.querySelector('#cr-table tr.active').getAttribute('data-step')};
+        }""",
+        HIGHLIGHT,
+    )
+
+
+def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
+    trace, path = neuron
+    ids = dot_ids(trace.root)
+    page = browser.new_page()
+    requests, errors, dialogs = [], [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(Path(path).as_uri())
+
+    def expect(i: int) -> dict:
+        now = shown(page)
+        step = trace[i]
+        assert (now["step"], now["row"], now["counter"]) == (str(i), str(i), f"step {i + 1} / 5")
+        assert now["why"] == trace.explain(i)
+        node = ids[step.node]  # the node, its op and the edge from the parent are highlighted
+        assert now["active"] == sorted([node, f"{node}_op", f"{node}_in{step.index}"])
+        return now
+
+    first = expect(0)  # o -> n: n's gradient is filled in, w's not yet
+    assert first["grads"][ids[trace.root]] == "1"
+    assert first["grads"][ids[trace[0].parent]] == "0.501"
+    assert first["grads"][ids[trace[3].parent]] == "—"
+    assert page.is_disabled("#cr-prev")
+
+    page.click("#cr-next")
+    second = expect(1)  # n -> w*x
+    assert second["grads"][ids[trace[1].parent]] == "0.501" and second["grads"][ids[trace[3].parent]] == "—"
+
+    page.keyboard.press("ArrowRight")
+    expect(2)
+    page.keyboard.press("ArrowRight")
+    fourth = expect(3)  # w*x -> w: now w has its gradient
+    assert fourth["grads"][ids[trace[3].parent]] == "1.002" and trace[3].parent_name == "w"
+    page.keyboard.press("ArrowLeft")
+    assert expect(2)["grads"][ids[trace[3].parent]] == "—"
+
+    page.fill("#cr-slider", "4")
+    expect(4)
+    assert page.is_disabled("#cr-next")
+    page.keyboard.press("ArrowRight")
+    expect(4)
+    assert page.inner_text("#cr-table").count(HOSTILE) >= 1  # the hostile label shows as text
+
+    assert errors == [] and dialogs == []
+    assert all(url.startswith("file://") for url in requests), requests
+    page.close()

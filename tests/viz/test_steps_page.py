@@ -1,0 +1,134 @@
+"""The exported page: self-contained, well-formed, every frame inlined, safe against hostile labels."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import random
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chainrule import Parameter, Value, sum
+from chainrule.viz.steps import record_backward, record_forward
+from chainrule.viz.steps.pack import pack_frames, unpack_frame
+
+HOSTILE = "</script><script>alert(1)</script>"
+VOID = {"meta", "input", "br", "hr", "img", "link", "source", "wbr", "col", "area", "base", "embed", "track"}
+
+
+class TagBalance(HTMLParser):
+    """Checks that every element opened is closed, in order; collects script bodies and attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.scripts: dict[str, str] = {}
+        self.attributes: list[tuple[str, str, str]] = []
+        self._script_id: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+        if tag == "script":
+            self._script_id = dict(attrs).get("id", "code")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self._script_id is not None and self.stack[-1:] == ["script"]:
+            self.scripts[self._script_id] = self.scripts.get(self._script_id, "") + data
+
+
+def parse(text: str) -> TagBalance:
+    parser = TagBalance()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def hostile_trace():
+    x, w = Value(2.0, label="x"), Parameter(-3.0, label=HOSTILE)
+    b = Parameter(6.88, label='b"&<i>')
+    return record_backward((w * x + b).tanh())
+
+
+def test_page_is_well_formed_and_inlines_every_frame():
+    trace = hostile_trace()
+    text = trace.to_html()
+    assert text.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    parser = parse(text)
+    assert parser.errors == [] and parser.stack == []
+    pack = json.loads(parser.scripts["cr-frames"])
+    frames = [unpack_frame(pack, i) for i in range(len(trace))]
+    assert frames == [trace.frame_svg(i) for i in range(len(trace))]
+    assert all(frame.startswith("<svg") for frame in frames)
+    assert json.loads(parser.scripts["cr-explanations"]) == [trace.explain(i) for i in range(len(trace))]
+    assert f'max="{len(trace) - 1}"' in text and "step 1 / 5" in text
+
+
+def test_hostile_label_cannot_break_out_of_the_page():
+    text = hostile_trace().to_html()
+    assert text.count("<script") == 3 and text.count("</script>") == 3
+    assert HOSTILE not in text and "<i>" not in text
+    parser = parse(text)
+    assert sorted(parser.scripts) == ["code", "cr-explanations", "cr-frames"]
+    assert any(HOSTILE in explanation for explanation in json.loads(parser.scripts["cr-explanations"]))
+
+
+def test_page_loads_nothing_from_outside():
+    text = hostile_trace().to_html()
+    for tag, name, value in parse(text).attributes:
+        if name in ("src", "href", "xlink:href", "action", "srcset"):
+            assert "http" not in value and "//" not in value, (tag, name, value)
+    assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", text)
+    assert "@import" not in text and "url(" not in text
+
+
+def test_title_defaults_and_is_escaped():
+    trace = record_forward(Value(2.0, label="x") * 3)
+    assert "<title>Forward pass of mul#2</title>" in trace.to_html()
+    assert "<h1>&lt;b&gt;steps&lt;/b&gt;</h1>" in trace.to_html(title="<b>steps</b>")
+
+
+def test_save_html_writes_atomically(tmp_path: Path):
+    trace = hostile_trace()
+    path = trace.save_html(tmp_path / "steps.html", title="neuron")
+    assert path == tmp_path / "steps.html" and path.read_text(encoding="utf-8") == trace.to_html("neuron")
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+
+
+def test_save_html_leaves_nothing_behind_on_failure(tmp_path: Path):
+    with pytest.raises(ValueError, match="nothing to step through"):
+        record_backward(Value(1.0)).save_html(tmp_path / "empty.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+@given(st.lists(st.lists(st.sampled_from(["<g>", "</g>", "a", "b", "", "<svg>"]), max_size=12), max_size=6))
+def test_packed_frames_unpack_exactly(frames_as_lines):
+    frames = ["\n".join(lines) for lines in frames_as_lines]
+    pack = pack_frames(frames)
+    assert [unpack_frame(pack, i) for i in range(len(frames))] == frames
+
+
+def test_packing_shares_lines_between_frames():
+    rng = random.Random(1)
+    xs = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(2)]
+    hidden = [sum([Parameter(rng.uniform(-1, 1)) * x for x in xs] + [Parameter(0.0)]).tanh() for _ in range(4)]
+    trace = record_backward(sum(hidden))  # a small MLP: 2 inputs, 4 tanh neurons
+    frames = [trace.frame_svg(i) for i in range(len(trace))]
+    packed = json.dumps(pack_frames(frames))
+    assert len(packed) < builtins.sum(map(len, frames)) / 3
