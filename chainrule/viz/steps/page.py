@@ -26,7 +26,7 @@ table.chainrule-steps{border-collapse:collapse;font-size:.9em}
 _SCRIPT = """
 (function () {
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
-%(unpack)s
+/*unpack*/
   var frames = data("cr-frames"), why = data("cr-explanations"), count = why.length;
   var slider = document.getElementById("cr-slider"), frame = document.getElementById("cr-frame");
   var prev = document.getElementById("cr-prev"), next = document.getElementById("cr-next");
@@ -61,7 +61,7 @@ _SCRIPT = """
   });
   show(0);
 })();
-""" % {"unpack": UNPACK_JS}
+""".replace("/*unpack*/", UNPACK_JS)
 
 
 def page(trace: Any, title: str) -> str:
