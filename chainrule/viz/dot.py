@@ -12,14 +12,16 @@ from collections.abc import Collection, Mapping
 
 from chainrule.engine import Value
 from chainrule.viz import ids, style
-from chainrule.viz.clusters import ClusterTree, Group, find_groups
+from chainrule.viz.clusters import ClusterTree, Group, Scope, find_groups
 from chainrule.viz.labels import escape_text, group_record, quoted, value_record
 from chainrule.viz.options import DEFAULT_MAX_NODES, Options, check_options
 from chainrule.viz.select import select_nodes
 
 GRAPH_NAME = "chainrule"
 COLLAPSED_PER_BOX = 100  # with collapse=..., max_nodes counts boxes: walk up to this many nodes per box
-_OP_STYLE = f'shape=ellipse, fillcolor="{style.OP_FILL}", fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"'
+_OP_STYLE = (
+    f'shape=ellipse, fillcolor="{style.OP_FILL}", fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"'
+)
 _HIGHLIGHT = f'color="{style.HIGHLIGHT}", penwidth=3'
 # edges leave a collapsed box downstream and enter it from upstream, so they never loop around it
 _EXIT = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
@@ -101,7 +103,8 @@ class _Picture:
         self.groups = find_groups(self.selection.order, root, options.collapse)
         self.tree = ClusterTree(options.clusters)
         self.edges: list[str] = []
-        self.largest = _largest_grad(self.selection.order, options.grads) if options.color_by == "grad" else 0.0
+        by_grad = options.color_by == "grad"
+        self.largest = _largest_grad(self.selection.order, options.grads) if by_grad else 0.0
 
     def lines(self) -> list[str]:
         drawn: set[int] = set()
@@ -118,7 +121,8 @@ class _Picture:
 
     def _header(self) -> list[str]:
         ranksep = 0.3 if self.options.collapse is None else 0.8  # boxes: room for the edges between them
-        graph = f"rankdir={self.options.rankdir}, fontname=\"Helvetica\", fontsize=10, nodesep=0.2, ranksep={ranksep}"
+        graph = f'rankdir={self.options.rankdir}, fontname="Helvetica", fontsize=10, nodesep=0.2'
+        graph += f", ranksep={ranksep}"
         caption = self._caption()
         if caption:
             graph += f", label={caption}, labelloc=t"
@@ -137,7 +141,8 @@ class _Picture:
     def _value_node(self, node: Value) -> None:
         i = self.index[node]
         grad = style.grad_of(node, self.options.grads)
-        label = value_record(node.label, style.format_number(node.data), style.grad_text(grad), self.options.across)
+        data, grad_shown = style.format_number(node.data), style.grad_text(grad)
+        label = value_record(node.label, data, grad_shown, self.options.across)
         attrs = f'id="{ids.value_id(i)}", label={label}, {self._fill(node, grad)}'
         lit = node in self.options.highlight_nodes
         self.tree.add(node.scope, f"{ids.value_id(i)} [{attrs}{', ' + _HIGHLIGHT if lit else ''}]")
@@ -152,11 +157,12 @@ class _Picture:
                 self._edge(parent, ids.op_id(i), self._path(node), ids.edge_id(i, position), lit)
 
     def _fill(self, node: Value, grad: float | None) -> str:
+        bold = ", penwidth=2" if node is self.root else ""  # the output stands out in every colouring
         if self.options.color_by == "grad":
             dashed = ', style="filled,dashed"' if grad is None else ""
-            return f'fillcolor="{style.grad_shade(grad, self.largest)}"{dashed}'
+            return f'fillcolor="{style.grad_shade(grad, self.largest)}"{dashed}{bold}'
         kind = style.kind_of(node, self.root, self.options.inputs)
-        return f'fillcolor="{style.KIND_FILL[kind]}"' + (", penwidth=2" if kind == "output" else "")
+        return f'fillcolor="{style.KIND_FILL[kind]}"{bold}'
 
     def _group_node(self, group: Group) -> None:
         grads = self.options.grads
@@ -164,7 +170,8 @@ class _Picture:
             (f"o{j}", style.format_number(out.data), style.grad_text(style.grad_of(out, grads)))
             for j, out in enumerate(group.outputs)
         ]
-        attrs = f'id="{group.dot_id}", label={group_record(group.scope[-1], rows)}, fillcolor="{style.GROUP_FILL}"'
+        label = group_record(group.scope[-1], rows)
+        attrs = f'id="{group.dot_id}", label={label}, fillcolor="{style.GROUP_FILL}"'
         if self.root in group.outputs:
             attrs += ", penwidth=2"
         if any(member in self.options.highlight_nodes for member in group.members):
@@ -187,12 +194,12 @@ class _Picture:
             return ids.value_id(self.index[parent])
         return f"{group.port(parent)}:{_EXIT[self.options.rankdir]}"
 
-    def _path(self, node: Value) -> tuple[str, ...]:
+    def _path(self, node: Value) -> Scope:
         """The scope cluster a node is drawn in (a collapsed box stands for its whole scope)."""
         group = self.groups.get(node)
         return group.scope if group is not None else tuple(node.scope or ())
 
-    def _edge(self, parent: Value, target: str, target_path: tuple[str, ...], edge_id: str, lit: bool) -> None:
+    def _edge(self, parent: Value, target: str, target_path: Scope, edge_id: str, lit: bool) -> None:
         attrs = f'id="{edge_id}"'
         source_path = self._path(parent)
         if self.options.clusters and target_path[: len(source_path)] != source_path:

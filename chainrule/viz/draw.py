@@ -24,7 +24,7 @@ class Drawing(graphviz.Digraph):
     def _repr_image_svg_xml(self) -> str:
         return render_svg(self.source)
 
-    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         """As ``graphviz.Digraph.pipe``; plain SVG output uses chainrule's renderer."""
         if (format or self.format) == "svg" and not args and set(kwargs) <= {"encoding"}:
             svg = render_svg(self.source)
@@ -78,10 +78,12 @@ def save(
     1
     """
     path = Path(path)
-    format = path.suffix.lower().lstrip(".")  # noqa: A001
+    format = path.suffix.lower().lstrip(".")
     if format not in SAVE_FORMATS:
         given = repr(path.suffix) if path.suffix else "no extension"
-        raise ValueError(f"cannot save a picture to {str(path)!r} ({given}): use one of .svg, .png, .pdf, .dot, .gv")
+        raise ValueError(
+            f"cannot save a picture to {str(path)!r} ({given}): use one of .svg, .png, .pdf, .dot, .gv"
+        )
     text = to_dot(root, **options)
     data = text.encode("utf-8") if format in ("dot", "gv") else render(text, format, renderer=renderer)
     return write_atomic(path, data)

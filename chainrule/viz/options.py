@@ -104,8 +104,8 @@ def _edges(edges: Collection[tuple[Value, Value, int]] | None) -> frozenset[tupl
         if not (isinstance(edge, tuple) and len(edge) == 3 and isinstance(edge[1], Value)):
             raise TypeError(f"highlight_edges must hold (parent, child, index) triples, got {edge!r:.80}")
         parent, child, index = edge
-        valid_index = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(child.parents)
-        if not (valid_index and child.parents[index] is parent):
+        is_int = isinstance(index, int) and not isinstance(index, bool)
+        if not (is_int and 0 <= index < len(child.parents) and child.parents[index] is parent):
             raise ValueError(
                 f"highlight_edges: {edge!r:.120} is not an edge: input {index!r} of the child"
                 f" is not that parent (the child has {len(child.parents)} input(s))"

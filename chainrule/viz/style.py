@@ -25,7 +25,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from chainrule.engine import NOT_COMPUTED, Constant, Parameter, Value
-from chainrule.viz.labels import quoted
+from chainrule.viz.labels import record_field
 
 NOT_COMPUTED_TEXT = "—"
 KIND_FILL = {
@@ -34,7 +34,8 @@ KIND_FILL = {
 }
 KIND_MEANING = {
     "output": "output (the root)", "leaf": "leaf (a Value you made)", "input": "input (inputs=)",
-    "parameter": "parameter (learnable)", "constant": "constant (a number)", "interior": "intermediate result",
+    "parameter": "parameter (learnable)", "constant": "constant (a number)",
+    "interior": "intermediate result",
 }
 OP_FILL = "#f3f4f6"
 GROUP_FILL = "#ddd6fe"
@@ -131,13 +132,18 @@ def legend_lines(kinds: list[str], color_by: str, extras: list[str], across: boo
             ("legend_large", "largest |grad|", f'fillcolor="{grad_shade(1.0, 1.0)}"'),
         ]
     entries.append(("legend_op", "op", f'shape=ellipse, fillcolor="{OP_FILL}"'))
-    entries.append(("legend_nograd", f"grad {NOT_COMPUTED_TEXT} = never computed", 'fillcolor="#ffffff"'))
+    no_grad = 'fillcolor="#ffffff"'
+    if color_by == "grad":
+        no_grad = f'fillcolor="{NO_GRAD_FILL}", style="filled,dashed"'
+    entries.append(("legend_nograd", f"grad {NOT_COMPUTED_TEXT} = never computed", no_grad))
     if "group" in extras:
         entries.append(("legend_group", "collapsed scope", f'fillcolor="{GROUP_FILL}"'))
     if "highlight" in extras:
-        entries.append(("legend_highlight", "highlighted", f'fillcolor="#ffffff", color="{HIGHLIGHT}", penwidth=3'))
+        look = f'fillcolor="#ffffff", color="{HIGHLIGHT}", penwidth=3'
+        entries.append(("legend_highlight", "highlighted", look))
     lines = ["subgraph cluster_legend {", f'\tgraph [label="legend", {LEGEND_STYLE}]']
-    lines += [f"\t{name} [label={quoted(text)}, shape=box, style=\"rounded,filled\", {look}]" for name, text, look in entries]
+    for name, text, look in entries:
+        lines.append(f'\t{name} [label="{record_field(text)}", {look}]')  # a record, like the nodes
     names = [name for name, _, _ in entries]
     if across:  # left to right, a chain of invisible edges puts the entries in one row
         lines.append(f"\t{' -> '.join(names)} [style=invis]")
