@@ -135,3 +135,12 @@ def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
     assert errors == [] and dialogs == []
     assert all(url.startswith("file://") for url in requests), requests
     page.close()
+
+
+def test_a_missing_browser_skips_unless_ci_requires_it(monkeypatch):
+    monkeypatch.delenv("CHAINRULE_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no Chromium"):
+        unavailable("no Chromium here")
+    monkeypatch.setenv("CHAINRULE_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="CHAINRULE_REQUIRE_BROWSER=1 but no Chromium"):
+        unavailable("no Chromium here")

@@ -203,3 +203,10 @@ def test_forward_recomputes_from_changed_leaves_and_names_constants():
         "constant 3", "input x = -1", "pow#2 = x**2 = -1**2 = 1", "mul#3 = 3 * pow#2 = 3 * 1 = 3",
     ]
     assert y.data == 3.0 and isinstance(trace[0].node, Constant)
+
+
+def test_forward_explanations_mention_the_local_gradients_kept_for_backward():
+    x = Value(2.0, label="x")
+    trace = record_forward(x * 3)
+    assert trace.explain(0) == "Step 1 of 3: input x = 2"
+    assert trace.explain(2) == "Step 3 of 3: mul#2 = x * 3 = 2 * 3 = 6; local gradients 3, 2 kept for the backward pass"

@@ -10,17 +10,12 @@
 3.0
 """
 
-from chainrule.viz.steps.record import (
-    BackwardStep,
-    ForwardStep,
-    record_backward,
-    record_forward,
-    step_through,
-)
-from chainrule.viz.steps.trace import BackwardTrace, ForwardTrace
+from chainrule.viz.steps.backward import BackwardStep, BackwardTrace, record_backward, step_through
+from chainrule.viz.steps.forward import ForwardStep, ForwardTrace, record_forward
+from chainrule.viz.steps.trace import Trace
 from chainrule.viz.steps.widget import StepWidget
 
 __all__ = [
-    "BackwardStep", "BackwardTrace", "ForwardStep", "ForwardTrace", "StepWidget",
+    "BackwardStep", "BackwardTrace", "ForwardStep", "ForwardTrace", "StepWidget", "Trace",
     "record_backward", "record_forward", "step_through",
 ]

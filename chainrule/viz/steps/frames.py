@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 
@@ -21,7 +20,7 @@ def frame_svg(dot_text: str) -> str:
     return svg[svg.index("<svg"):]
 
 
-def forward_options(node: Any, evaluated: Sequence[Any]) -> dict[str, Any]:
+def forward_options(node: Any) -> dict[str, Any]:
     """Drawing options for the forward step that evaluates ``node``: it and its input edges
     highlighted, no gradient computed yet."""
     edges = {(parent, node, index) for index, parent in enumerate(node.parents)}

@@ -1,10 +1,11 @@
-"""One display name per node, shared by the tables, the explanations and the page."""
+"""One display name per node, shared by the tables, the explanations and the page; and the check
+that a recorded pass starts from a Value."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chainrule.engine import Constant
+from chainrule.engine import Constant, Value
 from chainrule.viz.style import format_number as fmt
 
 
@@ -32,3 +33,8 @@ def node_names(order: list[Any]) -> dict[Any, str]:
             names[node] = f"leaf#{position}"
     return names
 
+
+def check_root(root: Any, where: str) -> None:
+    """Refuse anything but a Value as the root of a recorded pass."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{where} needs a Value (the output of a formula), got {type(root).__name__}")

@@ -1,4 +1,4 @@
-"""A recorded pass: a sequence of steps that prints as a table, draws frames, plays and exports."""
+"""A recorded pass, backward or forward: the table, frames, notebook player and page they share."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from chainrule.viz.files import write_atomic
 from chainrule.viz.options import DotOptions
 from chainrule.viz.steps import frames, page
 from chainrule.viz.steps.table import html_table, text_table
-from chainrule.viz.style import format_number as fmt
 
 
-class _Trace:
-    """What backward and forward traces share; subclasses say what a row and a frame show."""
+class Trace:
+    """What backward and forward traces share: a sequence of steps that prints as a table, draws
+    frames, plays in a notebook and exports a page. Subclasses say what a row and a frame show."""
 
     HEADERS: tuple[str, ...] = ()
     NUMERIC: tuple[bool, ...] = ()
@@ -122,80 +122,3 @@ class _Trace:
 
     def _frame_options(self, i: int) -> dict[str, Any]:
         raise NotImplementedError
-
-
-class BackwardTrace(_Trace):
-    """The steps of one backward pass (from :func:`~chainrule.viz.steps.record_backward`).
-
-    >>> from chainrule import Value
-    >>> from chainrule.viz.steps import record_backward
-    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    >>> print(record_backward(a * b).table())
-    backward pass of mul#2: 2 chain-rule steps (contribution = upstream × local, added to the input's grad)
-    #  node   op  upstream  local  contribution  input  before  after  why
-    1  mul#2  *          1     -3            -3  a           0     -3  * swaps its inputs: ...
-    2  mul#2  *          1      2             2  b           0      2  * swaps its inputs: ...
-    """
-
-    HEADERS = ("#", "node", "op", "upstream", "local", "contribution", "input", "before", "after", "why")
-    NUMERIC = (True, False, False, True, True, True, False, True, True, False)
-
-    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any], seeded: dict[Any, float]):
-        super().__init__(root, names, steps)
-        self.seeded = seeded  # gradients shown before the first step: the root's seed 1, kept leaf grads
-
-    def summary(self) -> str:
-        if not self.steps:
-            return f"backward pass of {self.names[self.root]}: no chain-rule steps (the root is a leaf)"
-        return (f"backward pass of {self.names[self.root]}: {len(self)} chain-rule steps"
-                " (contribution = upstream × local, added to the input's grad)")
-
-    def _cells(self, step: Any) -> list[str]:
-        why = step.reason + (f"; paths sum: {fmt(step.grad_before)} + {fmt(step.contribution)}"
-                             if step.grad_before else "")
-        return [str(step.number), step.node_name, step.node.op.label, fmt(step.upstream), fmt(step.local),
-                fmt(step.contribution), step.parent_name, fmt(step.grad_before), fmt(step.grad_after), why]
-
-    def grads_after(self, i: int) -> dict[Any, float]:
-        """Every gradient known after step ``i`` (nodes not reached yet are absent: not computed)."""
-        grads = dict(self.seeded)
-        for step in self.steps[: self._index(i) + 1]:
-            grads[step.parent] = step.grad_after
-        return grads
-
-    def _frame_options(self, i: int) -> dict[str, Any]:
-        step = self.steps[i]
-        return {"highlight_nodes": {step.node}, "highlight_edges": {(step.parent, step.node, step.index)},
-                "grads": self.grads_after(i)}
-
-
-class ForwardTrace(_Trace):
-    """The steps of one forward pass (from :func:`~chainrule.viz.steps.record_forward`).
-
-    >>> from chainrule import Value
-    >>> from chainrule.viz.steps import record_forward
-    >>> x = Value(2.0, label="x")
-    >>> print(record_forward((x * x).tanh()).table())
-    forward pass of tanh#2: 3 nodes evaluated in topological order (inputs before the ops that use them)
-    #  node    op    inputs    data   local grads  how
-    1  x                          2                input x = 2
-    2  mul#1   *     x=2, x=2     4   2, 2         mul#1 = x * x = 2 * 2 = 4
-    3  tanh#2  tanh  mul#1=4  0.9993  0.001341     tanh#2 = tanh(mul#1) = tanh(4) = 0.9993
-    """
-
-    HEADERS = ("#", "node", "op", "inputs", "data", "local grads", "how")
-    NUMERIC = (True, False, False, False, True, False, False)
-
-    def summary(self) -> str:
-        return (f"forward pass of {self.names[self.root]}: {len(self)} nodes evaluated in topological"
-                " order (inputs before the ops that use them)")
-
-    def _cells(self, step: Any) -> list[str]:
-        inputs = ", ".join(f"{name}={fmt(data)}" for name, data in step.inputs)
-        local = ", ".join(fmt(g) for g in step.local_grads)
-        return [str(step.number), step.node_name, step.node.op.label if step.op else "", inputs,
-                fmt(step.data), local, step.explanation]
-
-    def _frame_options(self, i: int) -> dict[str, Any]:
-        node = self.steps[i].node
-        return frames.forward_options(node, [step.node for step in self.steps[: i + 1]])

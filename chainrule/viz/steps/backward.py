@@ -1,7 +1,7 @@
-"""Recording a pass: one step per chain-rule application (backward) or per node evaluated (forward).
+"""Recording a backward pass: one step per chain-rule application.
 
-The backward recorder hooks the engine's one chain-rule function (``backpropagate``'s ``on_step``),
-so a recorded pass computes exactly the gradients a plain ``backward()`` does.
+The recorder hooks the engine's one chain-rule function (``backpropagate``'s ``on_step``), so a
+recorded pass computes exactly the gradients a plain ``backward()`` does.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainrule.engine import Value, backpropagate, recompute, topological_order
-from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence, forward_sentence
-from chainrule.viz.steps.naming import node_names
-from chainrule.viz.steps.trace import BackwardTrace, ForwardTrace
+from chainrule.engine import Value, backpropagate, topological_order
+from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
+from chainrule.viz.steps.naming import check_root, node_names
+from chainrule.viz.steps.trace import Trace
+from chainrule.viz.style import format_number as fmt
 
 
 @dataclass(frozen=True)
@@ -50,26 +51,49 @@ class BackwardStep:
     parent: Value = field(repr=False, compare=False)
 
 
-@dataclass(frozen=True)
-class ForwardStep:
-    """One node evaluated in topological order: its inputs' values, its value, its local gradients.
-
-    Leaves (inputs, parameters, constants) are steps too, with ``op == ""`` and no inputs.
+class BackwardTrace(Trace):
+    """The steps of one backward pass (from :func:`record_backward`).
 
     >>> from chainrule import Value
-    >>> x = Value(3.0, label="x")
-    >>> [s.explanation for s in record_forward(x * x)]
-    ['input x = 3', 'mul#1 = x * x = 3 * 3 = 9']
+    >>> from chainrule.viz.steps import record_backward
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> print(record_backward(a * b).table())
+    backward pass of mul#2: 2 chain-rule steps (contribution = upstream × local, added to the input's grad)
+    #  node   op  upstream  local  contribution  input  before  after  why
+    1  mul#2  *          1     -3            -3  a           0     -3  * swaps its inputs: ...
+    2  mul#2  *          1      2             2  b           0      2  * swaps its inputs: ...
     """
 
-    number: int
-    node_name: str
-    op: str
-    inputs: tuple[tuple[str, float], ...]
-    data: float
-    local_grads: tuple[float, ...]
-    explanation: str
-    node: Value = field(repr=False, compare=False)
+    HEADERS = ("#", "node", "op", "upstream", "local", "contribution", "input", "before", "after", "why")
+    NUMERIC = (True, False, False, True, True, True, False, True, True, False)
+
+    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any], seeded: dict[Any, float]):
+        super().__init__(root, names, steps)
+        self.seeded = seeded  # gradients shown before the first step: the root's seed 1, kept leaf grads
+
+    def summary(self) -> str:
+        if not self.steps:
+            return f"backward pass of {self.names[self.root]}: no chain-rule steps (the root is a leaf)"
+        return (f"backward pass of {self.names[self.root]}: {len(self)} chain-rule steps"
+                " (contribution = upstream × local, added to the input's grad)")
+
+    def _cells(self, step: Any) -> list[str]:
+        why = step.reason + (f"; paths sum: {fmt(step.grad_before)} + {fmt(step.contribution)}"
+                             if step.grad_before else "")
+        return [str(step.number), step.node_name, step.node.op.label, fmt(step.upstream), fmt(step.local),
+                fmt(step.contribution), step.parent_name, fmt(step.grad_before), fmt(step.grad_after), why]
+
+    def grads_after(self, i: int) -> dict[Any, float]:
+        """Every gradient known after step ``i`` (nodes not reached yet are absent: not computed)."""
+        grads = dict(self.seeded)
+        for step in self.steps[: self._index(i) + 1]:
+            grads[step.parent] = step.grad_after
+        return grads
+
+    def _frame_options(self, i: int) -> dict[str, Any]:
+        step = self.steps[i]
+        return {"highlight_nodes": {step.node}, "highlight_edges": {(step.parent, step.node, step.index)},
+                "grads": self.grads_after(i)}
 
 
 def record_backward(root: Value) -> BackwardTrace:
@@ -84,7 +108,7 @@ def record_backward(root: Value) -> BackwardTrace:
     >>> [(s.grad_before, s.grad_after) for s in trace], a.grad
     ([(0.0, 1.0), (1.0, 2.0)], 2.0)
     """
-    _check_root(root, "record_backward")
+    check_root(root, "record_backward")
     order = topological_order(root)
     names = node_names(order)
     # what the frames show before any step: the seed, and leaf gradients kept from earlier passes
@@ -108,33 +132,6 @@ def record_backward(root: Value) -> BackwardTrace:
     return BackwardTrace(root, names, steps, shown)
 
 
-def record_forward(root: Value) -> ForwardTrace:
-    """Evaluate ``root``'s graph node by node in topological order, recording each node.
-
-    Interior nodes are recomputed from their parents (so changed leaf ``data`` is picked up).
-
-    >>> from chainrule import Value
-    >>> x = Value(2.0, label="x")
-    >>> y = (x * x).tanh()
-    >>> x.data = 0.0
-    >>> [s.data for s in record_forward(y)]
-    [0.0, 0.0, 0.0]
-    """
-    _check_root(root, "record_forward")
-    order = topological_order(root)
-    recompute(order)
-    names = node_names(order)
-    steps = [
-        ForwardStep(
-            number, names[node], node.op.name if node.op else "",
-            tuple((names[p], p.data) for p in node.parents), node.data,
-            tuple(float(g) for g in node.local_grads), forward_sentence(node, names), node,
-        )
-        for number, node in enumerate(order, start=1)
-    ]
-    return ForwardTrace(root, names, steps)
-
-
 def step_through(root: Value) -> BackwardTrace:
     """A backward lesson from scratch: clear earlier gradients, then :func:`record_backward`.
 
@@ -145,11 +142,6 @@ def step_through(root: Value) -> BackwardTrace:
     >>> trace[0].grad_before, x.grad
     (0.0, 2.0)
     """
-    _check_root(root, "step_through")
+    check_root(root, "step_through")
     root.zero_grad()
     return record_backward(root)
-
-
-def _check_root(root: Any, where: str) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"{where} needs a Value (the output of a formula), got {type(root).__name__}")
