@@ -44,15 +44,16 @@ def neuron() -> tuple[Value, list[Value]]:
     return out, [x1, x2]
 
 
-def main() -> None:
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    written = [save(expression(), IMAGES / "expression.svg", caption="L = (a*b + c) * f, after L.backward()")]
+def main(folder: Path = IMAGES) -> list[Path]:
+    """Write expression.svg and neuron.svg into ``folder`` and return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [save(expression(), folder / "expression.svg", caption="L = (a*b + c) * f, after L.backward()")]
     out, inputs = neuron()
     caption = "o = tanh(w1*x1 + w2*x2 + b), after o.backward()"
-    written.append(save(out, IMAGES / "neuron.svg", inputs=inputs, legend=True, caption=caption))
-    for path in written:
-        print(f"wrote {path.relative_to(IMAGES.parent.parent)}")
+    written.append(save(out, folder / "neuron.svg", inputs=inputs, legend=True, caption=caption))
+    return written
 
 
 if __name__ == "__main__":
-    main()
+    for path in main():
+        print(f"wrote {path}")
