@@ -1,0 +1,156 @@
+"""Module: the base of every model, with named parameters and save/load as JSON (never pickle)."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from chainrule.engine import NOT_COMPUTED, Value
+from chainrule.nn._files import write_atomic
+
+FILE_FORMAT = "chainrule.nn.parameters/1"
+
+
+class Module:
+    """A model part that owns parameters: attributes holding Values, Modules, or lists of them.
+
+    Parameters are named by attribute path (``layers.0.neurons.3.w.1``), in the order the attributes
+    were set, so a Neuron that sets ``w`` before ``b`` lists its weights, then its bias.
+
+    >>> from chainrule import Parameter
+    >>> from chainrule.nn import Module
+    >>> class Line(Module):
+    ...     def __init__(self):
+    ...         self.w = [Parameter(2.0), Parameter(3.0)]
+    ...         self.b = Parameter(1.0)
+    >>> [name for name, _ in Line().named_parameters()]
+    ['w.0', 'w.1', 'b']
+    """
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules, with their attribute paths (``layers.0``)."""
+        for name, item in self._named_items():
+            if isinstance(item, Module):
+                yield name, item
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
+        """Every parameter with its dotted path, depth first, each parameter listed once."""
+        named: list[tuple[str, Value]] = []
+        seen: set[int] = set()
+        for name, item in self._named_items():
+            pairs = [(name, item)] if isinstance(item, Value) else item.named_parameters(name + ".")
+            for path, parameter in pairs:
+                if id(parameter) not in seen:  # a shared weight is learned once
+                    seen.add(id(parameter))
+                    named.append((prefix + path, parameter))
+        return named
+
+    def parameters(self) -> list[Value]:
+        """The parameters in :meth:`named_parameters` order (micrograd's: weights, then bias)."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Mark every parameter's gradient as not computed (reads as 0.0), before a new backward."""
+        for parameter in self.parameters():
+            parameter.grad = NOT_COMPUTED
+
+    def state_dict(self) -> dict[str, float]:
+        """Parameter values by name: ``{"w.0": 0.5, ...}``."""
+        return {name: parameter.data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state``; on any mismatch raise ValueError and change nothing."""
+        named = self.named_parameters()
+        _check_names(self, [name for name, _ in named], state)
+        values = [_check_number(name, state[name]) for name, _ in named]
+        for (_, parameter), value in zip(named, values):
+            parameter.data = value
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the parameters to a JSON file, atomically (a failed save keeps the old file).
+
+        >>> import tempfile, pathlib
+        >>> from chainrule.nn import MLP
+        >>> model, twin = MLP(2, [3, 1], seed=1), MLP(2, [3, 1], seed=2)
+        >>> path = model.save(pathlib.Path(tempfile.mkdtemp()) / "model.json")
+        >>> twin.load(path)
+        >>> twin.state_dict() == model.state_dict()
+        True
+        """
+        state = self.state_dict()
+        for name, value in state.items():
+            if not math.isfinite(value):
+                raise ValueError(f"cannot save {_title(self)}: parameter {name} is {value!r}, not finite")
+        document = {"format": FILE_FORMAT, "model": _title(self), "parameters": state}
+        return write_atomic(path, json.dumps(document, indent=1).encode("utf-8"))
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Read parameters written by :meth:`save`; a wrong or corrupted file raises ValueError and
+        leaves the model unchanged."""
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not a parameter file (invalid JSON: {error})") from None
+        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
+            raise ValueError(f"{path}: not a parameter file (expected \"format\": \"{FILE_FORMAT}\")")
+        state = document.get("parameters")
+        if not isinstance(state, dict):
+            raise ValueError(f"{path}: \"parameters\" must be an object of name: number")  # noqa: TRY004
+        try:
+            self.load_state_dict(state)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+
+    def _named_items(self) -> Iterator[tuple[str, Value | Module]]:
+        """Public attributes that are Values or Modules, list items named ``attr.i``."""
+        for name, attribute in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(attribute, (Value, Module)):
+                yield name, attribute
+            elif isinstance(attribute, (list, tuple)):
+                for index, item in enumerate(attribute):
+                    if isinstance(item, (Value, Module)):
+                        yield f"{name}.{index}", item
+
+    def _repr_args(self) -> str:
+        return f"parameters={len(self.parameters())}"
+
+    def __repr__(self) -> str:
+        lines = [_title(self)]
+        for name, child in self.named_children():
+            lines.append(f"  ({name}): {repr(child).splitlines()[0]}")
+        return "\n".join(lines)
+
+
+def _title(module: Module) -> str:
+    return f"{type(module).__name__}({module._repr_args()})"
+
+
+def _check_names(module: Module, names: list[str], state: Mapping[str, Any]) -> None:
+    missing = [name for name in names if name not in state]
+    known = set(names)
+    unexpected = [name for name in state if name not in known]
+    if missing or unexpected:
+        raise ValueError(
+            f"parameters do not fit {_title(module)}: {len(state)} given, {len(names)} expected"
+            + (f"; missing {_few(missing)}" if missing else "")
+            + (f"; unexpected {_few(unexpected)}" if unexpected else "")
+        )
+
+
+def _few(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _check_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"parameter {name} is {value!r:.40}, expected a finite number")
+    return float(value)

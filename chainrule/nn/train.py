@@ -1,0 +1,149 @@
+"""The training loop (epochs of shuffled mini-batches, a tqdm progress bar) and no-grad evaluation."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from tqdm.auto import tqdm
+
+from chainrule.engine import Value, no_grad
+from chainrule.nn._rng import Seed, as_rng
+from chainrule.nn.optim import Optimizer
+
+LossFunction = Callable[[list[Any], list[Any]], Value]
+
+
+@dataclass
+class History:
+    """What :func:`train` saw: per-epoch mean loss and accuracy, and every step's loss."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+
+
+class Evaluation(NamedTuple):
+    """The result of :func:`evaluate`: accuracy, and the loss if a loss function was given."""
+
+    accuracy: float
+    loss: float | None
+
+
+def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any], loss_fn: LossFunction,
+          optimizer: Optimizer, *, epochs: int = 1, batch_size: int | None = None, seed: Seed = 0,
+          lr_schedule: Callable[[int], float] | None = None, progress: bool = True,
+          desc: str = "training") -> History:
+    """Train ``model`` with ``loss_fn(outputs, labels)`` and ``optimizer``; return the :class:`History`.
+
+    Each epoch visits the samples in a new order from ``seed`` in batches of ``batch_size`` (all of
+    them, in order, when None). ``lr_schedule(step)`` sets the learning rate before each step.
+    Accuracy is measured on each batch's outputs before its update (see :func:`accuracy`).
+
+    >>> from chainrule.nn import MLP, SGD, hinge_loss, make_moons, train
+    >>> points, labels = make_moons(20, seed=0)
+    >>> signs = [2 * y - 1 for y in labels]
+    >>> model = MLP(2, [8, 1], seed=0)
+    >>> history = train(model, points, signs, hinge_loss, SGD(model.parameters(), lr=0.1),
+    ...                 epochs=20, batch_size=5, progress=False)
+    >>> len(history.loss), len(history.step_loss), history.loss[-1] < history.loss[0]
+    (20, 80, True)
+    """
+    if len(inputs) != len(labels) or not inputs:
+        raise ValueError(f"train needs as many labels as inputs (at least one), got {len(inputs)} and {len(labels)}")
+    batches = _batch_starts(len(inputs), batch_size)
+    rng, order = as_rng(seed), list(range(len(inputs)))
+    history = History()
+    with tqdm(total=epochs * len(batches), desc=desc, unit="step", disable=not progress) as bar:
+        for _ in range(epochs):
+            if len(batches) > 1:
+                rng.shuffle(order)
+            loss_sum = hits = seen = 0.0
+            for start in batches:
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(len(history.step_loss))
+                chosen = order[start:start + (batch_size or len(order))]
+                batch_labels = [labels[i] for i in chosen]
+                outputs = [model(inputs[i]) for i in chosen]
+                loss = loss_fn(outputs, batch_labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                history.step_loss.append(loss.data)
+                loss_sum += loss.data * len(chosen)
+                hits += accuracy(outputs, batch_labels) * len(chosen)
+                seen += len(chosen)
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{hits / seen:.1%}", refresh=False)
+                bar.update()
+            history.loss.append(loss_sum / seen)
+            history.accuracy.append(hits / seen)
+    return history
+
+
+def predict(model: Callable[[Any], Any], inputs: Sequence[Any]) -> list[Any]:
+    """The model's outputs for ``inputs``, built under ``no_grad`` (no graph is kept).
+
+    >>> from chainrule.nn import Neuron, predict
+    >>> [y.data for y in predict(Neuron(1, "linear"), [[0.0], [1.0]])]
+    [0.0, 0.6888437030500962]
+    """
+    with no_grad():
+        return [model(x) for x in inputs]
+
+
+def evaluate(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any],
+             loss_fn: LossFunction | None = None) -> Evaluation:
+    """Accuracy (and loss, given ``loss_fn``) of ``model`` on a data set, under ``no_grad``.
+
+    >>> from chainrule.nn import Neuron, evaluate, hinge_loss
+    >>> result = evaluate(Neuron(1, "linear", seed=0), [[1.0], [-1.0]], [1, -1], hinge_loss)
+    >>> result.accuracy, round(result.loss, 6)
+    (1.0, 0.311156)
+    """
+    outputs = predict(model, inputs)
+    with no_grad():
+        loss = None if loss_fn is None else loss_fn(outputs, list(labels)).data
+    return Evaluation(accuracy(outputs, labels), loss)
+
+
+def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
+    """The fraction of outputs that predict their label.
+
+    One score per sample predicts the positive class when > 0 (labels 1 vs 0, or +1 vs -1); a list
+    of class scores predicts the index of its largest score.
+
+    >>> from chainrule.nn import accuracy
+    >>> accuracy([2.0, -1.0, 0.5], [1, -1, 0]), accuracy([[0.1, 0.9], [0.3, 0.2]], [1, 1])
+    (0.6666666666666666, 0.5)
+    """
+    if len(outputs) != len(labels) or not outputs:
+        raise ValueError(f"accuracy needs as many labels as outputs (at least one), got {len(outputs)} and {len(labels)}")
+    return sum(map(_is_correct, outputs, labels)) / len(outputs)
+
+
+def _is_correct(output: Any, label: Any) -> bool:
+    if isinstance(output, (Value, numbers.Real)):
+        return (float(output) > 0) == (label > 0)
+    return argmax(output) == label
+
+
+def argmax(scores: Sequence[Value | float]) -> int:
+    """The index of the largest score (the first one on a tie): a classifier's predicted class.
+
+    >>> from chainrule import Value
+    >>> from chainrule.nn import argmax
+    >>> argmax([Value(0.1), Value(2.0), Value(-1.0)])
+    1
+    """
+    values = [float(score) for score in scores]
+    return values.index(max(values))
+
+
+def _batch_starts(count: int, batch_size: int | None) -> list[int]:
+    if batch_size is None:
+        return [0]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    return list(range(0, count, batch_size))
