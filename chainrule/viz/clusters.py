@@ -37,7 +37,11 @@ def collapse_prefix(scope: Scope | None, level: str | int) -> Scope | None:
 
 @dataclass
 class Group:
-    """The nodes under one collapsed scope; ``outputs`` are those used outside it (or the root)."""
+    """The nodes under one collapsed scope; ``outputs`` are those used outside it (or the root).
+
+    >>> Group(0, ("layers.0",)).dot_id
+    'g0'
+    """
 
     index: int
     scope: Scope
@@ -54,7 +58,17 @@ class Group:
 
 
 def find_groups(order: Sequence[Value], root: Value, level: str | int | None) -> dict[Value, Group]:
-    """Map each collapsed node to its group (empty when ``level`` is None)."""
+    """Map each collapsed node to its group (empty when ``level`` is None).
+
+    >>> from chainrule import Value, name_scope
+    >>> x = Value(1.0)
+    >>> with name_scope("neurons.0"):
+    ...     y = (x * 2).tanh()
+    >>> groups = find_groups([x, y.parents[0].parents[1], y.parents[0], y], y, "neuron")
+    >>> group = groups[y]
+    >>> group.scope, len(group.members), group.outputs == [y], x in groups
+    (('neurons.0',), 3, True, False)
+    """
     if level is None:
         return {}
     by_scope: dict[Scope, Group] = {}
@@ -76,7 +90,21 @@ def find_groups(order: Sequence[Value], root: Value, level: str | int | None) ->
 
 
 class ClusterTree:
-    """Collects DOT lines per scope path and writes them as nested ``subgraph cluster_...`` blocks."""
+    """Collects DOT lines per scope path and writes them as nested ``subgraph cluster_...`` blocks.
+
+    >>> tree = ClusterTree()
+    >>> tree.add(("layers.0", "neurons.1"), "n3")
+    >>> tree.add(None, "n0")
+    >>> print("\\n".join(tree.dot_lines()))  # doctest: +ELLIPSIS
+    n0
+    subgraph cluster_s0 {
+        graph [label="layers.0", ...]
+        subgraph cluster_s1 {
+            graph [label="neurons.1", ...]
+            n3
+        }
+    }
+    """
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled

@@ -29,7 +29,19 @@ _ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
 
 class GraphTooLargeWarning(UserWarning):
-    """The graph has more than ``max_nodes`` nodes, so only the part nearest the root is drawn."""
+    """The graph has more than ``max_nodes`` nodes, so only the part nearest the root is drawn.
+
+    >>> import warnings
+    >>> from chainrule import Value
+    >>> x = Value(1.0)
+    >>> for _ in range(5):
+    ...     x = -x
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = to_dot(x, max_nodes=3)
+    >>> caught[0].category.__name__
+    'GraphTooLargeWarning'
+    """
 
 
 def to_dot(

@@ -19,7 +19,15 @@ SAVE_FORMATS = ("svg", "png", "pdf", "dot", "gv")
 
 class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose SVG comes from chainrule's renderer, so it shows inline in
-    Jupyter even without Graphviz installed (``dot`` if present, else WebAssembly)."""
+    Jupyter even without Graphviz installed (``dot`` if present, else WebAssembly).
+
+    graphviz's own ``render()`` / ``view()`` still need the ``dot`` program; to write a file without
+    it, use :func:`chainrule.viz.save`.
+
+    >>> picture = Drawing(name="g", body=["\\ta -> b\\n"])
+    >>> picture.pipe(format="svg").startswith(b"<?xml")
+    True
+    """
 
     def _repr_image_svg_xml(self) -> str:
         return render_svg(self.source)

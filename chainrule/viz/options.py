@@ -15,7 +15,14 @@ DEFAULT_MAX_NODES = 400
 
 
 class DotOptions(TypedDict, total=False):
-    """Keyword options of :func:`chainrule.viz.to_dot` (``draw``, ``to_svg`` and ``save`` take them too)."""
+    """Keyword options of :func:`chainrule.viz.to_dot` (``draw``, ``to_svg`` and ``save`` take them too).
+
+    >>> from chainrule import Value
+    >>> from chainrule.viz import to_dot
+    >>> options: DotOptions = {"rankdir": "TB", "legend": True}
+    >>> "rankdir=TB" in to_dot(Value(1.0) * 2, **options)
+    True
+    """
 
     rankdir: str
     highlight_nodes: Collection[Value] | None
@@ -32,7 +39,7 @@ class DotOptions(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class Options:
-    """Checked options; Value collections become identity sets."""
+    """Checked options; Value collections become identity sets (built by :func:`check_options`)."""
 
     rankdir: str
     highlight_nodes: frozenset[Value]
@@ -53,7 +60,13 @@ class Options:
 
 
 def check_options(**given: Any) -> Options:
-    """Validate the options, naming the bad one and the values it accepts."""
+    """Validate the options, naming the bad one and the values it accepts.
+
+    >>> check_options(rankdir="up")
+    Traceback (most recent call last):
+    ...
+    ValueError: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got 'up'
+    """
     _choice("rankdir", given["rankdir"], RANKDIRS)
     _choice("color_by", given["color_by"], COLOR_BY)
     collapse = given["collapse"]

@@ -23,7 +23,13 @@ _WASM_LOCK = threading.Lock()  # one WebAssembly instance, reused: it is not thr
 
 
 class RenderError(RuntimeError):
-    """No renderer is available, the format is not supported, or Graphviz rejected the DOT text."""
+    """No renderer is available, the format is not supported, or Graphviz rejected the DOT text.
+
+    >>> render_svg("digraph { a -> }", renderer="wasm")
+    Traceback (most recent call last):
+    ...
+    chainrule.viz.render.RenderError: Graphviz (WebAssembly) could not render this DOT text: ...
+    """
 
 
 def renderer(choice: str | None = None) -> str:

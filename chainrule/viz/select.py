@@ -15,7 +15,12 @@ from chainrule.engine import Value, topological_order
 @dataclass
 class Selection:
     """The nodes to draw, parents before children and the root last; ``cut`` are drawn nodes with
-    parents left out (only when ``truncated``)."""
+    parents left out (only when ``truncated``).
+
+    >>> from chainrule import Value
+    >>> Selection([Value(1.0)]).truncated
+    False
+    """
 
     order: list[Value]
     truncated: bool = False
