@@ -144,7 +144,8 @@ def parse_formula(text: str) -> Formula:
     if not isinstance(text, str):
         raise TypeError(f"parse_formula needs a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"formula is too long: {len(text)} characters (the limit is {MAX_LENGTH})")
+        raise FormulaError(f"formula is too long: {len(text)} characters (the limit is {MAX_LENGTH})",
+                           MAX_LENGTH + 1, text[MAX_LENGTH:MAX_LENGTH + 20])
     unprintable = next((i for i, char in enumerate(text) if not (char.isprintable() or char == "\t")), None)
     if unprintable is not None:
         raise FormulaError("a formula is one line of printable text", unprintable + 1,

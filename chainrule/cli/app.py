@@ -1,0 +1,53 @@
+"""``main``: parse the command line, run one subcommand, and turn every expected failure into a
+one-line message and an exit status (never a traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from chainrule.cli import commands
+from chainrule.cli.commands import CommandError
+from chainrule.cli.parser import build_parser, options_first
+from chainrule.formula import FormulaError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "draw": commands.draw, "steps": commands.steps, "check": commands.check, "demo": commands.demo,
+}
+
+FAILED, REFUSED = 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``chainrule`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    0: done; 1: a math error, a file that cannot be written, or (``check``) a wrong gradient;
+    2: refused input (formula, values, options, output format).
+    argparse's own usage errors exit 2 through ``SystemExit`` as usual.
+
+    >>> main(["steps", "log(x)", "x=-1"])
+    1
+    """
+    parser = build_parser(COMMANDS)
+    args = parser.parse_args(options_first(sys.argv[1:] if argv is None else argv))
+    where = f"{parser.prog} {args.command}"
+    try:
+        return args.run(args)
+    except FormulaError as error:
+        return _fail(where, str(error), REFUSED)
+    except ArithmeticError as error:  # chainrule.DomainError, ZeroDivisionError, OverflowError
+        return _fail(where, f"math error: {error}", FAILED)
+    except CommandError as error:
+        return _fail(where, str(error), error.status)
+    except BrokenPipeError:  # e.g. `chainrule draw ... -o - | head`: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return FAILED
+    except KeyboardInterrupt:
+        return _fail(where, "interrupted", 130)
+
+
+def _fail(where: str, message: str, status: int) -> int:
+    print(f"{where}: error: {message}", file=sys.stderr)
+    return status

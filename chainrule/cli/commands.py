@@ -1,0 +1,145 @@
+"""The four subcommands. Each takes the parsed arguments and returns the exit status.
+
+Refusals raise :class:`~chainrule.formula.FormulaError` (exit 2), math errors propagate as
+``ArithmeticError`` (exit 1), and other expected failures raise :class:`CommandError`;
+:func:`chainrule.cli.main` turns each into a one-line message. Files are written atomically (by
+``viz.save`` and ``save_html``), after every check has passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from chainrule.engine import Value
+from chainrule.formula import Formula, FormulaError, parse_formula, parse_values
+
+
+class CommandError(Exception):
+    """A failure reported as one line with its exit status (1 failed, 2 refused).
+
+    >>> CommandError("cannot write g.svg: Permission denied", 1).status
+    1
+    """
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build(args: argparse.Namespace, *, needs_variables: bool = False) -> tuple[Formula, Value, dict[str, Value]]:
+    """Parse the formula and the NAME=NUMBER values, then build the graph (nothing else runs first)."""
+    formula = parse_formula(args.formula)
+    if needs_variables and not formula.variables:
+        raise FormulaError("the formula has no variables: there is no gradient to check")
+    values = parse_values(args.values)
+    root, leaves = formula.build(values)
+    return formula, root, leaves
+
+
+def draw(args: argparse.Namespace) -> int:
+    """``chainrule draw``: the graph after backward, as a picture (or SVG on stdout)."""
+    from chainrule import viz
+
+    _, root, _ = build(args)
+    root.backward()
+    if args.output == "-":
+        sys.stdout.write(viz.to_svg(root))
+        return 0
+    with _writing(args.output):
+        try:
+            viz.save(root, args.output)
+        except viz.RenderError as error:  # e.g. .png without Graphviz's dot program
+            raise CommandError(str(error), 1) from None
+        except ValueError as error:  # an extension save does not know
+            raise CommandError(str(error), 2) from None
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def steps(args: argparse.Namespace) -> int:
+    """``chainrule steps``: every chain-rule application as a table; --html the stepper page."""
+    from chainrule.viz.steps import record_backward
+
+    formula, root, _ = build(args)
+    trace = record_backward(root)
+    print(trace.table())
+    if args.html:
+        with _writing(args.html):
+            trace.save_html(args.html, title=f"Backward pass of {formula.text}")
+        print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    """``chainrule check``: gradcheck report and per-node audit; 0 when all pass, 1 otherwise."""
+    from chainrule.engine.audit import audit
+    from chainrule.engine.gradcheck import gradcheck
+
+    formula, root, leaves = build(args, needs_variables=True)
+    root.backward()
+    report = gradcheck(formula, [leaves[name] for name in formula.variables])
+    node_report = audit(root)
+    ok = report.ok and node_report.ok
+    if args.json:
+        print(json.dumps(_check_json(formula, root, leaves, report, node_report, ok), indent=2))
+    else:
+        print(f"{formula.text} = {root.data:.10g}\n\n{report}\n\n{node_report}")
+    return 0 if ok else 1
+
+
+def demo(args: argparse.Namespace) -> int:
+    """``chainrule demo``: train an MLP on two moons and write its pictures."""
+    from chainrule.nn.demo import run_demo
+
+    given = {name: getattr(args, name) for name in ("steps", "samples", "seed")}
+    with _writing(args.out or "the demo folder"):
+        run_demo(args.out, quiet=args.quiet, **{k: v for k, v in given.items() if v is not None})
+    return 0
+
+
+@contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """Report a failed write with the user's path (the atomic writers name their temporary file)."""
+    try:
+        yield
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}", 1) from None
+
+
+def _check_json(formula: Formula, root: Value, leaves: dict[str, Value], report: Any,
+                node_report: Any, ok: bool) -> dict[str, Any]:
+    """Everything ``check`` found, as strict JSON data (inf and nan become the strings "inf", "nan")."""
+    rows = [{"name": row.name, "value": row.value, "analytic": row.analytic, "numeric": row.numeric,
+             "abs_error": row.abs_error, "rel_error": row.rel_error, "band": row.band, "note": row.note}
+            for row in report]
+    return _json_safe({
+        "formula": formula.text,
+        "values": {name: leaf.data for name, leaf in leaves.items()},
+        "output": root.data,
+        "gradients": {name: float(leaf.grad) for name, leaf in leaves.items()},
+        "ok": ok,
+        "gradcheck": {"ok": report.ok, "rows": rows},
+        "audit": {"ok": node_report.ok, "nodes": [_node_json(check) for check in node_report.nodes]},
+    })
+
+
+def _node_json(check: Any) -> dict[str, Any]:
+    return {"index": check.index, "op": check.op, "label": check.label, "inputs": list(check.inputs),
+            "analytic": list(check.analytic), "numeric": list(check.numeric),
+            "rel_errors": list(check.rel_errors), "band": check.band, "note": check.note}
+
+
+def _json_safe(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _json_safe(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_json_safe(value) for value in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    return data

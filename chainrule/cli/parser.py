@@ -1,0 +1,197 @@
+"""The argparse wiring of the ``chainrule`` command: one sub-parser per subcommand, each with examples."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from collections.abc import Callable, Sequence
+
+import chainrule
+from chainrule.formula import FUNCTIONS
+
+_RAW = argparse.RawDescriptionHelpFormatter
+
+FORMULAS = f"""\
+formulas use Python syntax: numbers, variable names, + - * / ** (the exponent a number
+like 2 or -0.5), unary minus, parentheses and the functions
+  {" ".join(FUNCTIONS)}      (max takes two arguments)
+Quote the formula, and give every variable a value as NAME=NUMBER.
+Options may come before or after the formula and its values."""
+
+EXIT_STATUS = """\
+exit status: 0 done; 1 math error (log of a negative, division by zero){};
+2 refused formula, values or options (then nothing is evaluated or written)"""
+
+TOP = f"""\
+examples:
+  chainrule draw "tanh(w*x + b)" x=2 w=-3 b=6.88 -o graph.svg
+  chainrule steps "x*y + x" x=2 y=3
+  chainrule check "log(1 + exp(a*b))" a=0.5 b=-1.5
+  chainrule demo --out demo --steps 100
+
+{FORMULAS}
+
+{EXIT_STATUS.format(" or a wrong gradient")}"""
+
+DRAW = f"""\
+Build the formula's graph, run backward, and write the picture: every value node shows its
+label, data and grad. The format follows the extension of -o: .svg, .dot or .gv (the DOT text),
+.png or .pdf (these need Graphviz's dot program); "-o -" writes SVG to standard output.
+
+examples:
+  chainrule draw "tanh(w*x + b)" x=2 w=-3 b=6.88 -o graph.svg
+  chainrule draw "x*x + sin(x)" x=0.5 -o - > graph.svg
+
+{FORMULAS}
+
+{EXIT_STATUS.format("")}"""
+
+STEPS = f"""\
+Print every chain-rule application of the backward pass as a table (node, upstream gradient,
+local gradient, contribution, the input's gradient before and after); --html writes a page
+with previous/next buttons that works in any browser.
+
+examples:
+  chainrule steps "x*y + x" x=2 y=3
+  chainrule steps "tanh(w*x + b)" x=2 w=-3 b=6.88 --html steps.html
+
+{FORMULAS}
+
+{EXIT_STATUS.format("")}"""
+
+CHECK = f"""\
+Compare each variable's gradient with a centered finite difference (the gradcheck report),
+then check every op's local gradients numerically (the per-node audit). Variables are passed
+to the gradient check in order of first appearance in the formula.
+
+examples:
+  chainrule check "log(1 + exp(a*b))" a=0.5 b=-1.5
+  chainrule check "relu(x) * y" x=0 y=2          # flags the kink of relu at 0
+  chainrule check "x**3 / y" x=2 y=4 --json      # machine-readable
+
+exit status: 0 when every gradient passes; 1 when any is wrong, or on a math error;
+2 refused formula, values or options
+
+{FORMULAS}"""
+
+DEMO = """\
+Train an MLP (2-16-16-1, as in micrograd's demo) on the two-moons data set, print its training
+accuracy, and write its pictures to a folder: decision-boundary.png and neuron.svg (one neuron's
+graph with values and gradients).
+
+examples:
+  chainrule demo
+  chainrule demo --out demo --steps 200 --samples 200 --seed 1 --quiet"""
+
+
+def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
+    """The parser for ``chainrule``; ``commands`` maps each subcommand name to the function that runs it.
+
+    >>> parser = build_parser({"check": lambda args: 0})
+    >>> args = parser.parse_args(["check", "x*x", "x=3", "--json"])
+    >>> args.formula, args.values, args.json
+    ('x*x', ['x=3'], True)
+    """
+    parser = argparse.ArgumentParser(
+        prog="chainrule", formatter_class=_RAW, epilog=TOP,
+        description="See, step through and check the gradients of a formula (reverse-mode autodiff).",
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {chainrule.__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, add in _SUBCOMMANDS.items():
+        if name in commands:
+            add(subparsers).set_defaults(run=commands[name], command=name)
+    return parser
+
+
+def _formula_parser(subparsers: argparse._SubParsersAction, name: str, summary: str,
+                    epilog: str) -> argparse.ArgumentParser:
+    sub = subparsers.add_parser(name, help=summary, description=epilog.split("\n\n")[0],
+                                epilog=epilog.split("\n\n", 1)[1], formatter_class=_RAW,
+                                allow_abbrev=False)  # options_first must know every option by name
+    sub.add_argument("formula", help='the formula, quoted, e.g. "tanh(w*x + b)"')
+    sub.add_argument("values", nargs="*", metavar="NAME=NUMBER", help="a value for each variable")
+    return sub
+
+
+def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = _formula_parser(subparsers, "draw", "draw the graph with values and gradients", DRAW)
+    sub.add_argument("-o", "--output", default="-", metavar="FILE",
+                     help='the picture to write (.svg, .dot, .png, .pdf); "-" for SVG on stdout (default)')
+    return sub
+
+
+def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = _formula_parser(subparsers, "steps", "print the backward pass step by step", STEPS)
+    sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
+    return sub
+
+
+def _check(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = _formula_parser(subparsers, "check", "check gradients numerically; exit 1 if any is wrong", CHECK)
+    sub.add_argument("--json", action="store_true", help="print one JSON object instead of the reports")
+    return sub
+
+
+def _demo(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = subparsers.add_parser("demo", help="train an MLP on two moons and write its pictures",
+                                description=DEMO.split("\n\n")[0], epilog=DEMO.split("\n\n", 1)[1],
+                                formatter_class=_RAW)
+    # None: run_demo's own default (a test keeps these help texts in step with its signature)
+    sub.add_argument("--out", metavar="DIR",
+                     help="folder for the pictures (default: a new chainrule-demo, -2, -3, ... folder)")
+    sub.add_argument("--steps", type=_positive, help="training steps (default: 100)")
+    sub.add_argument("--samples", type=_positive, help="moons points (default: 100)")
+    sub.add_argument("--seed", type=int, help="seed of the data and the initial weights (default: 1)")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    return sub
+
+
+def _positive(text: str) -> int:
+    number = int(text)  # argparse turns the ValueError into "invalid _positive value"
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+_positive.__name__ = "integer"  # argparse names the type in its message
+
+_SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = {
+    "draw": _draw, "steps": _steps, "check": _check, "demo": _demo,
+}
+
+
+FORMULA_COMMANDS = ("draw", "steps", "check")
+_TAKES_A_VALUE = {"-o", "--output", "--html"}  # the formula commands' options that take a value
+
+
+def options_first(argv: Sequence[str]) -> list[str]:
+    """Put a formula command's options first and its formula and values after ``--``.
+
+    So a formula may start with "-" (``chainrule draw -x*y x=1 y=2``) and values may follow options.
+    Before the formula, a token starting with one "-" that is not -o or -h is the formula.
+
+    >>> options_first(["draw", "-x*y", "-o", "g.svg", "x=1", "--", "y=2"])
+    ['draw', '-o', 'g.svg', '--', '-x*y', 'x=1', 'y=2']
+    """
+    if not argv or argv[0] not in FORMULA_COMMANDS:
+        return list(argv)
+    options: list[str] = []
+    positionals: list[str] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if token == "--":
+            positionals.extend(tokens)
+        elif _is_option(token, formula_seen=bool(positionals)):
+            options.append(token)
+            if token in _TAKES_A_VALUE:
+                options.extend(itertools.islice(tokens, 1))
+        else:
+            positionals.append(token)
+    return [argv[0], *options, "--", *positionals]
+
+
+def _is_option(token: str, formula_seen: bool) -> bool:
+    if token.startswith(("--", "-o")) or token == "-h":
+        return True  # unknown ones too: argparse names them in its error
+    return token.startswith("-") and len(token) > 1 and formula_seen
