@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chainrule import Parameter, Value
 from chainrule.viz.steps import record_backward, record_forward
 from chainrule.viz.steps.table import text_table
@@ -80,3 +82,9 @@ def test_html_table_escapes_user_labels():
 def test_forward_html_table():
     text = record_forward(neuron())._repr_html_()
     assert text.count("<tr data-step=") == 6 and "<th>local grads</th>" in text
+
+
+def test_ipython_shows_the_table():
+    pretty = pytest.importorskip("IPython.lib.pretty").pretty
+    trace = record_backward(neuron())
+    assert pretty(trace) == trace.table() == str(trace)

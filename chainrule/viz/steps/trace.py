@@ -48,6 +48,9 @@ class Trace:
     def __str__(self) -> str:
         return self.table()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.table())  # IPython in a terminal shows the table, not the repr
+
     def _repr_html_(self) -> str:
         rows = [self._cells(step) for step in self.steps]
         return html_table(self.HEADERS, rows, self.NUMERIC, caption=self.summary())
