@@ -6,8 +6,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chainrule.engine import graph
-from chainrule.engine.ops import OPS
-from chainrule.engine.value import NOT_COMPUTED, VALUE_MATH, Value, apply
+from chainrule.engine.anomaly import anomaly_hook
+from chainrule.engine.graph import NOT_COMPUTED
+from chainrule.engine.nodes import as_parents, nary
+from chainrule.engine.ops import OPS, VALUE_MATH
+from chainrule.engine.value import Value, apply
 
 
 def exp(x: Value | float) -> Value:
@@ -45,7 +48,7 @@ def cos(x: Value | float) -> Value:
     return apply(OPS["cos"], x)
 
 
-def abs(x: Value | float) -> Value:  # noqa: A001 - mirrors the builtin on Values
+def abs(x: Value | float) -> Value:
     """Absolute value. ``abs(-2.0).data == 2.0``"""
     return apply(OPS["abs"], x)
 
@@ -55,7 +58,7 @@ def maximum(a: Value | float, b: Value | float) -> Value:
     return apply(OPS["max"], a, b)
 
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001
+def sum(values: Iterable[Value | float]) -> Value:
     """One n-ary sum node (a neuron's weighted sum is one node, not a 1000-deep chain).
 
     >>> from chainrule import Value, sum
@@ -64,7 +67,8 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001
     >>> s.data, len(s.parents)
     (6.0, 4)
     """
-    return apply(OPS["sum"], *values)
+    op = OPS["sum"]
+    return nary(op, as_parents(op, values))
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
@@ -84,7 +88,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for node in order:
         node.grad = NOT_COMPUTED
     try:
-        graph.backpropagate(order, VALUE_MATH if create_graph else None)
+        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
         return [_as_grad(x.grad) for x in inputs]
     finally:
         for node, old in zip(order, saved):

@@ -5,11 +5,20 @@ Everything here is iterative: a chain of a million ops needs no Python recursion
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # on_step(node, index, parent, upstream, local, contribution, grad_before)
 StepHook = Callable[[Any, int, Any, Any, Any, Any, Any], None]
+
+
+class _NotComputed(float):
+    """The gradient of a node no backward pass has reached: reads as 0.0, but is recognisable."""
+
+    __slots__ = ()
+
+
+NOT_COMPUTED: float = _NotComputed(0.0)
 
 
 def topological_order(root: Any) -> list[Any]:
@@ -48,6 +57,15 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
     gradients accumulate. With a ``math`` namespace the local gradients are rebuilt as graph nodes
     (higher-order gradients). ``on_step`` sees every chain-rule application (the stepper, anomaly mode).
+
+    >>> from chainrule import Value
+    >>> x = Value(3.0); y = x * x
+    >>> backpropagate(topological_order(y), on_step=lambda node, i, parent, up, local, c, before:
+    ...     print(f"input {i}: {before} + {local} * {up}"))
+    input 0: 0.0 + 3.0 * 1.0
+    input 1: 3.0 + 3.0 * 1.0
+    >>> x.grad
+    6.0
     """
     for node in order:
         if node.parents:
@@ -55,16 +73,22 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
     root = order[-1]
     root.grad = 1.0 if root.parents else root.grad + 1.0
     for node in reversed(order):
-        if not node.parents:
-            continue
-        upstream = node.grad
-        local_grads = node.local_grads if math is None else node.op.local_grads(math, node, *node.parents)
-        for index, (parent, local) in enumerate(zip(node.parents, local_grads)):
-            contribution = local * upstream
-            before = parent.grad
-            parent.grad += contribution  # the one place gradients are accumulated
+        if node.parents:
+            upstream = node.grad
+            local_grads = node.local_grads if math is None else node.op.local_grads(math, node, *node.parents)
+            steps = zip(node.parents, local_grads)
             if on_step is not None:
-                on_step(node, index, parent, upstream, local, contribution, before)
+                steps = _watched(node, upstream, steps, on_step)
+            for parent, local in steps:
+                parent.grad += local * upstream  # the one place gradients are accumulated
+
+
+def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step: StepHook) -> Iterator[Any]:
+    """The (parent, local) pairs of one node, calling ``on_step`` after each one is applied."""
+    for index, (parent, local) in enumerate(steps):
+        before = parent.grad
+        yield parent, local  # backpropagate adds local * upstream to parent.grad here
+        on_step(node, index, parent, upstream, local, local * upstream, before)
 
 
 def recompute(order: list[Any]) -> None:

@@ -13,8 +13,7 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
 
-from chainrule.engine.errors import DomainError
-from chainrule.engine.modes import MODES
+from chainrule.engine import floats
 
 
 class Op:
@@ -63,81 +62,59 @@ class _FloatMath:
 
     sin = staticmethod(math.sin)
     cos = staticmethod(math.cos)
+    div = staticmethod(floats.div)  # 1 / 0 under nan_on_domain_error() is NaN, not ZeroDivisionError
 
     @staticmethod
     def value(x: float) -> float:
         return x
 
 
+class _ValueMath:
+    """The math namespace that builds local gradients as Values (``backward(create_graph=True)``)."""
+
+    @staticmethod
+    def sin(x: Any) -> Any:
+        return x.sin()
+
+    @staticmethod
+    def cos(x: Any) -> Any:
+        return x.cos()
+
+    @staticmethod
+    def div(a: Any, b: Any) -> Any:
+        return a / b
+
+    @staticmethod
+    def value(x: Any) -> float:
+        return getattr(x, "data", x)
+
+
 FLOAT_MATH = _FloatMath()
+VALUE_MATH = _ValueMath()
 
 
-def domain_error(op: str, message: str) -> float:
-    """Raise a DomainError naming the op, or return NaN under ``nan_on_domain_error()``."""
-    if MODES.nan_on_domain_error:
-        return math.nan
-    raise DomainError(f"{op}: {message}")
+# Shared tuples of local gradients: constant rules allocate nothing per node.
+_ONE, _ZERO, _MINUS_ONE = (1.0,), (0.0,), (-1.0,)
+_ONE_ONE, _ONE_MINUS_ONE = (1.0, 1.0), (1.0, -1.0)
+_FIRST, _SECOND = (1.0, 0.0), (0.0, 1.0)
 
 
-def _div(a: float, b: float) -> float:
-    if b == 0:
-        return domain_error("div", f"division by zero: {a!r} / {b!r}")
-    return a / b
+def _relu_grad(m: Any, out: Any, x: Any) -> tuple[float]:
+    return _ONE if m.value(x) > 0 else _ZERO
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:  # exp(1000) is inf, not a crash; anomaly mode can flag it
-        return math.inf
+def _abs_grad(m: Any, out: Any, x: Any) -> tuple[float]:
+    x = m.value(x)
+    return _ONE if x > 0 else _MINUS_ONE if x < 0 else _ZERO
 
 
-def _log(x: float) -> float:
-    if x <= 0 or math.isnan(x):
-        return domain_error("log", f"input must be > 0, got {x!r}")
-    return math.log(x)
+def _max_grad(m: Any, out: Any, a: Any, b: Any) -> tuple[float, float]:
+    return _FIRST if m.value(a) >= m.value(b) else _SECOND
 
 
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = _exp(x)
-    return e / (1.0 + e)
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-
-
-def _step(x: float) -> float:
-    return 1.0 if x > 0 else 0.0
-
-
-def _power(x: float, k: float) -> float:
-    """x ** k for a constant k, with errors that name the op instead of complex results."""
-    if x < 0 and k != int(k):
-        return domain_error("pow", f"negative base to a fractional power: {x!r} ** {k!r}")
-    try:
-        return float(x**k)
-    except ZeroDivisionError:
-        return domain_error("pow", f"zero to a negative power: {x!r} ** {k!r}")
-    except OverflowError:
-        return math.copysign(math.inf, x) if k == int(k) and int(k) % 2 else math.inf
-
-
-def _power_slope(x: float, k: float) -> float:
-    """d/dx x ** k = k x ** (k-1), which is infinite (not an error) at x = 0 for k < 1."""
-    if k == 0:
-        return 0.0
-    if x == 0 and k < 1:
-        return math.inf
-    return k * _power(x, k - 1)
-
-
-_ONE = (1.0,)
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_MINUS_ONE = (-1.0,)
+@lru_cache(maxsize=64)
+def _ones(n: int) -> tuple[float, ...]:
+    return _ONE * n
 
 
 def _table(*ops: Op) -> dict[str, Op]:
@@ -148,54 +125,54 @@ OPS: dict[str, Op] = _table(
     Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2),
     Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2),
     Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2),
-    Op("div", "/", _div, lambda m, out, a, b: (1 / b, -out / b), arity=2),
+    Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2),
     Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE),
-    Op("exp", "exp", _exp, lambda m, out, x: (out,)),
-    Op("log", "log", _log, lambda m, out, x: (1 / x,)),
+    Op("exp", "exp", floats.exp, lambda m, out, x: (out,)),
+    Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),)),
     Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,)),
-    Op("sigmoid", "σ", _sigmoid, lambda m, out, x: (out * (1 - out),)),
+    Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),)),
     Op("sin", "sin", math.sin, lambda m, out, x: (m.cos(x),)),
     Op("cos", "cos", math.cos, lambda m, out, x: (-m.sin(x),)),
-    Op(
-        "relu", "ReLU",
-        lambda x: x if x > 0 else 0.0,
-        lambda m, out, x: (_step(m.value(x)),),
-        branch=lambda x: x > 0,
-    ),
-    Op("abs", "abs", abs, lambda m, out, x: (_sign(m.value(x)),), branch=lambda x: x >= 0),
-    Op(
-        "max", "max",
-        lambda a, b: a if a >= b else b,
-        lambda m, out, a, b: (1.0, 0.0) if m.value(a) >= m.value(b) else (0.0, 1.0),
-        arity=2,
-        branch=lambda a, b: a >= b,
-    ),
-    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ONE * len(xs), arity=None),
+    Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0),
+    Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0),
+    Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b),
+    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None),
 )
 
 
 @lru_cache(maxsize=256)
 def power(k: float) -> Op:
-    """The op ``x ** k`` for one constant exponent ``k`` (ops are cached per exponent)."""
-    label = f"**{k:g}"
-    return Op(
-        "pow", label,
-        lambda x: _power(x, k),
-        lambda m, out, x: (_power_slope(m.value(x), k) if m is FLOAT_MATH else k * x ** (k - 1),),
-    )
+    """The op ``x ** k`` for one constant exponent ``k`` (ops are cached per exponent).
+
+    >>> power(2.0).forward(3.0), power(2.0).local_grads(FLOAT_MATH, 9.0, 3.0)
+    (9.0, (6.0,))
+    """
+    k = float(k)
+
+    def local_grads(m: Any, out: Any, x: Any) -> tuple[Any]:
+        if m is FLOAT_MATH or k == 0:  # k = 0: a constant, whose slope needs no graph
+            return (floats.power_slope(m.value(x), k),)
+        return (k * x ** (k - 1),)
+
+    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads)
 
 
 @lru_cache(maxsize=256)
 def power_of(base: float) -> Op:
-    """The op ``base ** x`` for one constant positive base."""
-    if base <= 0:
-        raise DomainError(f"rpow: base must be > 0 for a Value exponent, got {base!r}")
-    log_base = math.log(base)
-    return Op(
-        "rpow", f"{base:g}**",
-        lambda x: _exp(x * log_base),
-        lambda m, out, x: (out * log_base,),
-    )
+    """The op ``base ** x`` for one constant base, which must be > 0.
+
+    >>> power_of(2.0).forward(3.0)
+    8.0
+    """
+    base = float(base)
+    log_base = math.log(base) if base > 0 else math.nan  # forward refuses base <= 0
+
+    def forward(x: float) -> float:
+        if not base > 0:
+            return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
+        return floats.power(base, x)
+
+    return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,))
 
 
 # Parametrised ops: name -> factory taking the constant. Tests iterate these too.

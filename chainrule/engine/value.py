@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-import math
-import numbers
+from collections.abc import Callable
 from typing import Any
 
 from chainrule.engine import graph
-from chainrule.engine.errors import AnomalyError
+from chainrule.engine.anomaly import anomaly_hook, check_forward
+from chainrule.engine.graph import NOT_COMPUTED
 from chainrule.engine.modes import MODES
-from chainrule.engine.ops import FLOAT_MATH, OPS, Op, power, power_of
+from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
 
 
-class _NotComputed(float):
-    """The gradient of a node no backward pass has reached: reads as 0.0, but is recognisable."""
+def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
+    """The method for ``self <op> other`` (``other <op> self`` if reflected); numbers become Constants."""
+    op = OPS[name]
 
-    __slots__ = ()
+    def method(self: Value, other: Any) -> Value:
+        if not isinstance(other, Value):
+            other = constant(other)
+            if other is None:
+                return NotImplemented  # Python then raises a TypeError naming both types
+        return binary(op, other, self) if reflected else binary(op, self, other)
+
+    method.__name__ = f"__{'r' if reflected else ''}{method_name}__"
+    method.__qualname__ = f"Value.{method.__name__}"
+    return method
 
 
-NOT_COMPUTED: float = _NotComputed(0.0)
+def _function(name: str, doc: str) -> Callable[[Value], Value]:
+    """The method ``self.<name>()`` applying the one-input op ``OPS[name]``."""
 
-_ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
-_new = object.__new__
+    def method(self: Value) -> Value:
+        return unary(OPS[name], self)
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", doc
+    return method
 
 
 class Value:
@@ -36,9 +50,12 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "parents", "op", "local_grads", "label", "scope")
+    __array_ufunc__ = None  # a NumPy scalar on the left defers to our reflected operator
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _to_float(data, "Value")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.60}")
+        self.data = to_float(data, type(self).__name__)
         self.grad: Any = NOT_COMPUTED
         self.parents: tuple[Value, ...] = ()
         self.op: Op | None = None
@@ -47,101 +64,50 @@ class Value:
         self.scope = MODES.scope
 
     # --- arithmetic: each operator is one node of the op table -------------------------------
-
-    def __add__(self, other: Value | float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_ADD, (self, other))
-
-    def __radd__(self, other: float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_ADD, (other, self))
-
-    def __sub__(self, other: Value | float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_SUB, (self, other))
-
-    def __rsub__(self, other: float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_SUB, (other, self))
-
-    def __mul__(self, other: Value | float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_MUL, (self, other))
-
-    def __rmul__(self, other: float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_MUL, (other, self))
-
-    def __truediv__(self, other: Value | float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_DIV, (self, other))
-
-    def __rtruediv__(self, other: float) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else _node(_DIV, (other, self))
+    __add__, __radd__ = _operator("add", "add"), _operator("add", "add", reflected=True)
+    __sub__, __rsub__ = _operator("sub", "sub"), _operator("sub", "sub", reflected=True)
+    __mul__, __rmul__ = _operator("mul", "mul"), _operator("mul", "mul", reflected=True)
+    __truediv__, __rtruediv__ = _operator("div", "truediv"), _operator("div", "truediv", reflected=True)
 
     def __neg__(self) -> Value:
-        return _node(_NEG, (self,))
+        return unary(OPS["neg"], self)
+
+    def __abs__(self) -> Value:
+        return unary(OPS["abs"], self)
 
     def __pow__(self, exponent: float) -> Value:
-        if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real):
+        k = None if isinstance(exponent, Value) else constant(exponent)
+        if k is None:
             raise TypeError(
                 f"** needs a constant int or float exponent, got {type(exponent).__name__}"
                 " (for a Value exponent write exp(y * log(x)))"
             )
-        return _node(power(float(exponent)), (self,))
+        return unary(power(k.data), self)
 
     def __rpow__(self, base: float) -> Value:
-        if not isinstance(base, numbers.Real):
-            return NotImplemented
-        return _node(power_of(float(base)), (self,))
-
-    def __abs__(self) -> Value:
-        return _node(OPS["abs"], (self,))
+        b = constant(base)
+        return NotImplemented if b is None else unary(power_of(b.data), self)
 
     def __float__(self) -> float:
-        return self.data
+        return float(self.data)
 
-    # --- functions ----------------------------------------------------------------------------
-
-    def exp(self) -> Value:
-        """e ** self. ``Value(0.0).exp().data == 1.0``"""
-        return _node(OPS["exp"], (self,))
-
-    def log(self) -> Value:
-        """Natural logarithm; raises DomainError for inputs <= 0."""
-        return _node(OPS["log"], (self,))
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent. ``Value(0.0).tanh().data == 0.0``"""
-        return _node(OPS["tanh"], (self,))
-
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid 1 / (1 + e ** -x), stable for large inputs of either sign."""
-        return _node(OPS["sigmoid"], (self,))
-
-    def relu(self) -> Value:
-        """max(0, self). ``Value(-2.0).relu().data == 0.0``"""
-        return _node(OPS["relu"], (self,))
-
-    def sin(self) -> Value:
-        """Sine (radians)."""
-        return _node(OPS["sin"], (self,))
-
-    def cos(self) -> Value:
-        """Cosine (radians)."""
-        return _node(OPS["cos"], (self,))
-
-    def abs(self) -> Value:
-        """Absolute value; its gradient at 0 is 0 (a kink)."""
-        return _node(OPS["abs"], (self,))
+    # --- functions: one line per one-input op of the table -----------------------------------
+    exp = _function("exp", "e ** self. ``Value(0.0).exp().data == 1.0``")
+    log = _function("log", "Natural logarithm; a DomainError for inputs <= 0. ``Value(1.0).log().data == 0.0``")
+    tanh = _function("tanh", "Hyperbolic tangent. ``Value(0.0).tanh().data == 0.0``")
+    sigmoid = _function("sigmoid", "1 / (1 + e ** -self), stable for large inputs of either sign.")
+    relu = _function("relu", "max(0, self). ``Value(-2.0).relu().data == 0.0``")
+    sin = _function("sin", "Sine (radians). ``Value(0.0).sin().data == 0.0``")
+    cos = _function("cos", "Cosine (radians). ``Value(0.0).cos().data == 1.0``")
+    abs = _function("abs", "Absolute value; its gradient at 0 is 0 (a kink).")
 
     def maximum(self, other: Value | float) -> Value:
-        """The larger of two values; the gradient goes to the winner (ties go to ``self``)."""
-        other = _as_value(other)
-        if other is None:
-            raise TypeError(f"maximum needs a Value, int or float, got {type(other).__name__}")
-        return _node(OPS["max"], (self, other))
+        """The larger of two values; the gradient goes to the winner (ties go to ``self``).
+
+        >>> Value(1.0).maximum(2).data
+        2.0
+        """
+        return apply(OPS["max"], self, other)
 
     # --- gradients and re-evaluation -----------------------------------------------------------
 
@@ -157,8 +123,8 @@ class Value:
         >>> x.grad
         12.0
         """
-        hook = _check_backward if MODES.anomaly else None
-        graph.backpropagate(graph.topological_order(self), VALUE_MATH if create_graph else None, hook)
+        order = graph.topological_order(self)
+        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
 
     def zero_grad(self) -> None:
         """Mark every gradient in this node's graph as not computed.
@@ -172,11 +138,19 @@ class Value:
             node.grad = NOT_COMPUTED
 
     def forward(self) -> float:
-        """Recompute this node's ``data`` and local gradients from its parents' current data."""
-        if self.op is not None:
+        """Recompute this node's ``data`` and local gradients from its parents' current data.
+
+        >>> from chainrule import Value
+        >>> x = Value(2.0); y = x * 3; x.data = 5.0
+        >>> y.forward()
+        15.0
+        """
+        op = self.op
+        if op is not None:
             xs = [parent.data for parent in self.parents]
-            self.data = self.op.forward(*xs)
-            self.local_grads = self.op.local_grads(FLOAT_MATH, self.data, *xs)
+            self.data = op.forward(*xs)
+            self.local_grads = op.local_grads(FLOAT_MATH, self.data, *xs)
+            check_forward(self)
         return self.data
 
     def recompute(self) -> float:
@@ -203,13 +177,8 @@ class Value:
 
     # --- micrograd compatibility (its draw_dot reads these) ------------------------------------
 
-    @property
-    def _prev(self) -> set[Value]:
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        return self.op.label if self.op is not None else ""
+    _prev = property(lambda self: set(self.parents), doc="The parents as a set, as micrograd has them.")
+    _op = property(lambda self: self.op.label if self.op is not None else "", doc="The op's label.")
 
     def __repr__(self) -> str:
         text = f"data={self.data!r}"
@@ -221,95 +190,28 @@ class Value:
 
 
 class Constant(Value):
-    """A leaf made from a Python number inside a formula (the ``2`` in ``2 * x``)."""
+    """A leaf made from a Python number inside a formula (the ``2`` in ``2 * x``).
+
+    >>> from chainrule import Value
+    >>> (Value(1.0) * 2).parents[1]
+    Constant(data=2.0)
+    """
 
     __slots__ = ()
 
 
 class Parameter(Value):
-    """A leaf that a model learns (weights and biases); pictures colour it apart from inputs."""
+    """A leaf that a model learns (weights and biases); pictures colour it apart from inputs.
+
+    >>> from chainrule import Parameter
+    >>> w = Parameter(0.5, label="w"); (w * 4).backward(); w.grad
+    4.0
+    """
 
     __slots__ = ()
 
 
-def _to_float(data: Any, where: str) -> float:
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
-    raise TypeError(f"{where} needs an int or float, got {type(data).__name__}: {data!r:.60}")
+# The node makers create Values, so they live in nodes.py and are bound here, after the classes.
+from chainrule.engine.nodes import apply, binary, constant, to_float, unary
 
-
-def _as_value(other: Any) -> Value | None:
-    """Operands of arithmetic: Values pass, numbers become Constants, anything else None."""
-    if isinstance(other, Value):
-        return other
-    if isinstance(other, numbers.Real):
-        return Constant(float(other))
-    return None
-
-
-def _node(op: Op, parents: tuple[Value, ...]) -> Value:
-    """Make the node ``op(*parents)``: compute its data and local gradients now."""
-    xs = [parent.data for parent in parents]
-    out = _new(Value)
-    out.data = data = op.forward(*xs)
-    out.grad = NOT_COMPUTED
-    out.label = ""
-    out.scope = MODES.scope
-    if MODES.grad_enabled:
-        out.parents = parents
-        out.op = op
-        out.local_grads = op.local_grads(FLOAT_MATH, data, *xs)
-    else:
-        out.parents = out.local_grads = ()
-        out.op = None
-    if MODES.anomaly and not math.isfinite(data):
-        _raise_anomaly(op, data, parents)
-    return out
-
-
-def apply(op: Op, *inputs: Value | float) -> Value:
-    """Apply ``op`` to Values or numbers, checking the number of inputs."""
-    if op.arity is not None and len(inputs) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
-    parents = tuple(_as_value(x) or _refuse(op, x) for x in inputs)
-    return _node(op, parents)
-
-
-def _refuse(op: Op, x: Any) -> Value:
-    raise TypeError(f"{op.name} needs a Value, int or float, got {type(x).__name__}: {x!r:.60}")
-
-
-def _describe(node: Value) -> str:
-    return f"{node.label}={node.data!r}" if node.label else repr(node.data)
-
-
-def _raise_anomaly(op: Op, data: float, parents: tuple[Value, ...]) -> None:
-    inputs = ", ".join(_describe(p) for p in parents)
-    raise AnomalyError(f"forward of {op.name} produced {data!r} (inputs: {inputs})")
-
-
-def _check_backward(node: Value, index: int, parent: Value, upstream: Any, local: Any,
-                    contribution: Any, before: Any) -> None:
-    if not math.isfinite(float(parent.grad)):
-        name = f" {node.label!r}" if node.label else ""
-        raise AnomalyError(
-            f"backward of {node.op.name if node.op else 'leaf'} node{name} gave input {index}"
-            f" ({_describe(parent)}) gradient {float(parent.grad)!r}"
-            f" (upstream {float(upstream)!r} x local {float(local)!r})"
-        )
-
-
-class _ValueMath:
-    """The math namespace that builds local gradients as Values (for create_graph)."""
-
-    sin = staticmethod(Value.sin)
-    cos = staticmethod(Value.cos)
-
-    @staticmethod
-    def value(x: Value | float) -> float:
-        return x.data if isinstance(x, Value) else x
-
-
-VALUE_MATH = _ValueMath()
+__all__ = ["NOT_COMPUTED", "Constant", "Parameter", "Value", "apply"]

@@ -1,0 +1,88 @@
+"""The float side of the primitive ops: forwards that name the op on bad input, never crash on
+overflow, and keep NaN a NaN. ``ops.py`` puts them in the table."""
+
+from __future__ import annotations
+
+import math
+
+from chainrule.engine.errors import DomainError
+from chainrule.engine.modes import MODES
+
+
+def domain_error(op: str, message: str) -> float:
+    """Raise a DomainError naming the op, or return NaN under ``nan_on_domain_error()``.
+
+    >>> domain_error("log", "input must be > 0, got -1.0")
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.DomainError: log: input must be > 0, got -1.0
+    """
+    if MODES.nan_on_domain_error:
+        return math.nan
+    raise DomainError(f"{op}: {message}")
+
+
+def div(a: float, b: float) -> float:
+    """a / b; division by zero (even 0 / 0) is a DomainError. ``div(1.0, 4.0) == 0.25``"""
+    if b == 0:
+        return domain_error("div", f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def exp(x: float) -> float:
+    """e ** x, inf instead of OverflowError. ``exp(1000.0) == math.inf``"""
+    try:
+        return math.exp(x)
+    except OverflowError:  # a training run must not crash; anomaly mode can flag the inf
+        return math.inf
+
+
+def log(x: float) -> float:
+    """Natural log; a DomainError for x <= 0, while NaN passes through. ``log(1.0) == 0.0``"""
+    if x <= 0:
+        return domain_error("log", f"input must be > 0, got {x!r}")
+    return math.log(x)
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e ** -x), computed so that no exponent is large. ``sigmoid(-1000.0) == 0.0``"""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # for x < 0, e ** x cannot overflow, unlike e ** -x
+    return e / (1.0 + e)
+
+
+def relu(x: float) -> float:
+    """max(0, x), with NaN staying NaN. ``relu(-2.0) == 0.0``"""
+    return 0.0 if x <= 0 else x
+
+
+def maximum(a: float, b: float) -> float:
+    """The larger of a and b; a NaN on either side wins. ``maximum(1.0, 2.0) == 2.0``"""
+    return a if a >= b or math.isnan(a) else b
+
+
+def power(x: float, k: float) -> float:
+    """x ** k for a constant k: a DomainError names the op instead of a complex result or a
+    ZeroDivisionError, and overflow gives a signed inf. ``power(-2.0, 3.0) == -8.0``"""
+    if x < 0 and not k.is_integer() and math.isfinite(k):
+        return domain_error("pow", f"negative base to a fractional power: {x!r} ** {k!r}")
+    try:
+        return float(x**k)
+    except ZeroDivisionError:
+        return domain_error("pow", f"zero to a negative power: {x!r} ** {k!r}")
+    except OverflowError:  # negative x to an odd integer power stays negative
+        return -math.inf if x < 0 and k % 2 == 1 else math.inf
+
+
+def power_slope(x: float, k: float) -> float:
+    """d/dx x ** k = k x ** (k-1): 0 for k = 0 and inf (not an error) at x = 0 for k < 1.
+
+    >>> power_slope(3.0, 2.0), power_slope(0.0, 0.5), power_slope(0.0, 0.0)
+    (6.0, inf, 0.0)
+    """
+    if k == 0:
+        return 0.0
+    if x == 0 and k < 1:
+        return math.inf
+    return k * power(x, k - 1)
