@@ -20,7 +20,6 @@ from chainrule import GradcheckError, Op, Parameter, Value, audit, gradcheck, gr
 from chainrule.nn import MLP
 from chainrule.viz import draw
 
-
 # %% [markdown]
 # ## The centered difference
 #

@@ -13,10 +13,18 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-import chainrule
 from chainrule.nn import (
-    MLP, SGD, Adam, evaluate, hinge_loss, l2_regularization, make_moons, make_spiral, predict,
-    softmax_cross_entropy, train,
+    MLP,
+    SGD,
+    Adam,
+    evaluate,
+    hinge_loss,
+    l2_regularization,
+    make_moons,
+    make_spiral,
+    predict,
+    softmax_cross_entropy,
+    train,
 )
 
 # %% [markdown]
