@@ -51,6 +51,8 @@ def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0
 def make_spiral(n_samples: int = 150, *, classes: int = 3, noise: float = 0.2, seed: Seed = 0) -> Dataset:
     """``classes`` interleaved spiral arms (CS231n's data set); ``noise`` perturbs each angle (radians).
 
+    Unlike CS231n's, no arm has a point at the origin, where all arms would meet with different labels.
+
     >>> from chainrule.nn import make_spiral
     >>> points, labels = make_spiral(9, classes=3, seed=0)
     >>> sorted(labels)
@@ -60,7 +62,7 @@ def make_spiral(n_samples: int = 150, *, classes: int = 3, noise: float = 0.2, s
     _check_positive(classes, "make_spiral: classes")
     points, labels = [], []
     for arm, count in enumerate(_split(n_samples, classes)):
-        for radius in _linspace(0.0, 1.0, count):
+        for radius in [(i + 1) / count for i in range(count)]:
             angle = 4.0 * (arm + radius) + rng.gauss(0.0, noise)
             points.append([radius * math.sin(angle), radius * math.cos(angle)])
             labels.append(arm)
