@@ -15,7 +15,18 @@ from chainrule.engine import NOT_COMPUTED, Value
 
 
 class Optimizer(ABC):
-    """Holds the parameters and a learning rate ``lr``; subclasses define :meth:`step`."""
+    """Holds the parameters and a learning rate ``lr``; subclasses define :meth:`step`.
+
+    >>> from chainrule import Parameter
+    >>> from chainrule.nn import Optimizer
+    >>> class SignDescent(Optimizer):
+    ...     def step(self):
+    ...         for p in self.parameters:
+    ...             p.data -= self.lr * (p.grad > 0) - self.lr * (p.grad < 0)
+    >>> p = Parameter(1.0); (p * -3).backward()
+    >>> SignDescent([p], lr=0.5).step(); p.data
+    1.5
+    """
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
         self.parameters = list(parameters)

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.nn._files import write_atomic
-from chainrule.nn.train import argmax, predict
+from chainrule.nn.train import predict
 
 
 def plot_decision_boundary(model: Callable[[Any], Any], points: Sequence[Sequence[float]], labels: Sequence[int],
-                           path: str | os.PathLike[str], *, title: str = "", resolution: int = 50) -> Path:
+                           path: str | os.PathLike[str], *, title: str = "", resolution: int = 40) -> Path:
     """Save a PNG of the model's predicted class over the plane, with the data points on top.
 
     The model is evaluated under ``no_grad`` on a ``resolution`` x ``resolution`` grid that covers
-    the points with a margin. One output per point means "class 1 when > 0" (labels 0/1 or -1/+1),
-    shaded with a smooth edge where the score crosses 0; a list of class scores means the class with
-    the largest score. Written atomically.
+    the points with a margin. One output per point means "class 1 when > 0" (labels 0/1 or -1/+1);
+    a list of class scores means the class with the largest score. Each class's region is where its
+    score beats every other, so its edge is interpolated between grid points. Written atomically.
 
     >>> import tempfile, pathlib
     >>> from chainrule.nn import MLP, make_moons, plot_decision_boundary
@@ -34,31 +34,37 @@ def plot_decision_boundary(model: Callable[[Any], Any], points: Sequence[Sequenc
         raise ValueError(f"plot_decision_boundary needs as many labels as points, got {len(points)} and {len(labels)}")
     xs, ys = _axis(points, 0, resolution), _axis(points, 1, resolution)
     outputs = predict(model, [[x, y] for y in ys for x in xs])
-    if hasattr(outputs[0], "__len__"):
-        values = [argmax(out) for out in outputs]
-        classes = [int(label) for label in labels]
-        count = max(*values, *classes) + 1
-        levels = [k - 0.5 for k in range(count + 1)]
-    else:
-        values = [float(out) for out in outputs]
-        classes = [int(label > 0) for label in labels]
-        count, levels = 2, [min(0.0, *values) - 1, 0.0, max(0.0, *values) + 1]
-    grid = [values[i * resolution:(i + 1) * resolution] for i in range(resolution)]
-    png = _draw(xs, ys, grid, levels, points, classes, count, title)
-    return write_atomic(path, png)
+    one_score = not hasattr(outputs[0], "__len__")
+    classes = [int(label > 0) if one_score else int(label) for label in labels]
+    margins = [_margins(out) for out in outputs]
+    count = max(len(margins[0]), max(classes) + 1)
+    grids = [[[m[k] for m in margins[i * resolution:(i + 1) * resolution]] for i in range(resolution)]
+             for k in range(len(margins[0]))]
+    return write_atomic(path, _draw(xs, ys, grids, points, classes, count, title))
 
 
-def _draw(xs: list[float], ys: list[float], grid: list[list[float]], levels: list[float],
-          points: Sequence[Sequence[float]], classes: list[int], count: int, title: str) -> bytes:
+def _margins(output: Any) -> list[float]:
+    """Per class, its score minus the best other score: > 0 exactly where that class wins."""
+    if not hasattr(output, "__len__"):
+        return [-float(output), float(output)]  # one score: class 1 when > 0
+    scores = [float(score) for score in output]
+    return [s - max(scores[:k] + scores[k + 1:]) for k, s in enumerate(scores)]
+
+
+def _draw(xs: list[float], ys: list[float], grids: list[list[list[float]]], points: Sequence[Sequence[float]],
+          classes: list[int], count: int, title: str) -> bytes:
     from matplotlib import colormaps  # imported late: matplotlib is slow to load
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    colours = [colormaps["Spectral"](k / max(count - 1, 1)) for k in range(count)]
+    colours = [colormaps["Spectral"]((k + 0.5) / count) for k in range(count)]
     figure = Figure(figsize=(5, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.contourf(xs, ys, grid, levels=levels, colors=colours, alpha=0.6)
+    for colour, grid in zip(colours, grids):
+        top = max(map(max, grid))
+        if top > 0:  # the region where this class wins, with an edge interpolated between grid points
+            axes.contourf(xs, ys, grid, levels=[0.0, top + 1.0], colors=[colour], alpha=0.6)
     axes.scatter([p[0] for p in points], [p[1] for p in points], c=[colours[k] for k in classes], s=30,
                  edgecolors="black", linewidths=0.5)
     axes.set_xlim(xs[0], xs[-1])

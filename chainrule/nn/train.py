@@ -18,7 +18,11 @@ LossFunction = Callable[[list[Any], list[Any]], Value]
 
 @dataclass
 class History:
-    """What :func:`train` saw: per-epoch mean loss and accuracy, and every step's loss."""
+    """What :func:`train` saw: per-epoch mean loss and accuracy, and every step's loss.
+
+    >>> History(loss=[0.9, 0.4], accuracy=[0.5, 0.75], step_loss=[1.0, 0.8, 0.5, 0.3]).loss[-1]
+    0.4
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -26,7 +30,12 @@ class History:
 
 
 class Evaluation(NamedTuple):
-    """The result of :func:`evaluate`: accuracy, and the loss if a loss function was given."""
+    """The result of :func:`evaluate`: accuracy, and the loss if a loss function was given.
+
+    >>> accuracy, loss = Evaluation(1.0, None)
+    >>> accuracy
+    1.0
+    """
 
     accuracy: float
     loss: float | None
