@@ -21,7 +21,14 @@ def describe(node: Any) -> str:
 
 
 def raise_forward(op: Any, data: float, parents: tuple[Any, ...]) -> None:
-    """Raise the AnomalyError for an op whose forward gave ``data`` (NaN or inf)."""
+    """Raise the AnomalyError for an op whose forward gave ``data`` (NaN or inf).
+
+    >>> from chainrule import OPS, Value
+    >>> raise_forward(OPS["log"], float("nan"), (Value(-1.0, label="x"),))
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.AnomalyError: forward of log produced nan (inputs: x=-1.0)
+    """
     inputs = ", ".join(describe(p) for p in parents)
     raise AnomalyError(f"forward of {op.name} produced {data!r} (inputs: {inputs})")
 
@@ -42,13 +49,30 @@ def check_forward(node: Any) -> None:
 
 
 def anomaly_hook() -> StepHook | None:
-    """The backward hook anomaly mode needs right now, or None (no hook: the fast path)."""
+    """The backward hook anomaly mode needs right now, or None (no hook: the fast path).
+
+    >>> from chainrule import detect_anomaly
+    >>> anomaly_hook() is None
+    True
+    >>> with detect_anomaly():
+    ...     anomaly_hook() is check_backward
+    True
+    """
     return check_backward if MODES.anomaly else None
 
 
 def check_backward(node: Any, index: int, parent: Any, upstream: Any, local: Any,
                    contribution: Any, before: Any) -> None:
-    """A backpropagate hook: raise at the first chain-rule step that makes a gradient NaN or inf."""
+    """A backpropagate hook: raise at the first chain-rule step that makes a gradient NaN or inf.
+
+    >>> from chainrule import Value, topological_order
+    >>> from chainrule.engine import backpropagate
+    >>> y = Value(0.0, label="x") ** 0.5
+    >>> backpropagate(topological_order(y), on_step=check_backward)
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.AnomalyError: backward of pow node gave input 0 (x=0.0) gradient inf (upstream 1.0 x local inf)
+    """
     grad = float(parent.grad)
     if not math.isfinite(grad):
         name = f" {node.label!r}" if node.label else ""

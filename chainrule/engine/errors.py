@@ -13,4 +13,12 @@ class DomainError(ArithmeticError, ValueError):
 
 
 class AnomalyError(FloatingPointError):
-    """Raised in anomaly mode at the first op whose value or gradient is NaN or inf."""
+    """Raised in anomaly mode at the first op whose value or gradient is NaN or inf.
+
+    >>> from chainrule import Value, detect_anomaly
+    >>> with detect_anomaly():
+    ...     Value(float("nan"), label="n") * 2
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.AnomalyError: forward of mul produced nan (inputs: n=nan, 2.0)
+    """

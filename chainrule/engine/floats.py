@@ -23,14 +23,22 @@ def domain_error(op: str, message: str) -> float:
 
 
 def div(a: float, b: float) -> float:
-    """a / b; division by zero (even 0 / 0) is a DomainError. ``div(1.0, 4.0) == 0.25``"""
+    """a / b; division by zero (even 0 / 0) is a DomainError.
+
+    >>> div(1.0, 4.0)
+    0.25
+    """
     if b == 0:
         return domain_error("div", f"division by zero: {a!r} / {b!r}")
     return a / b
 
 
 def exp(x: float) -> float:
-    """e ** x, inf instead of OverflowError. ``exp(1000.0) == math.inf``"""
+    """e ** x, inf instead of OverflowError.
+
+    >>> exp(1000.0)
+    inf
+    """
     try:
         return math.exp(x)
     except OverflowError:  # a training run must not crash; anomaly mode can flag the inf
@@ -38,33 +46,79 @@ def exp(x: float) -> float:
 
 
 def log(x: float) -> float:
-    """Natural log; a DomainError for x <= 0, while NaN passes through. ``log(1.0) == 0.0``"""
+    """Natural log; a DomainError for x <= 0, while NaN passes through.
+
+    >>> log(1.0)
+    0.0
+    """
     if x <= 0:
         return domain_error("log", f"input must be > 0, got {x!r}")
     return math.log(x)
 
 
 def sigmoid(x: float) -> float:
-    """1 / (1 + e ** -x), computed so that no exponent is large. ``sigmoid(-1000.0) == 0.0``"""
+    """1 / (1 + e ** -x), computed so that no exponent is large.
+
+    >>> sigmoid(-1000.0)
+    0.0
+    """
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)  # for x < 0, e ** x cannot overflow, unlike e ** -x
     return e / (1.0 + e)
 
 
+def sin(x: float) -> float:
+    """Sine; a DomainError (not math's ValueError) for an infinite input.
+
+    >>> sin(0.0)
+    0.0
+    """
+    if math.isinf(x):
+        return domain_error("sin", f"input must be finite, got {x!r}")
+    return math.sin(x)
+
+
+def cos(x: float) -> float:
+    """Cosine; a DomainError (not math's ValueError) for an infinite input.
+
+    >>> cos(0.0)
+    1.0
+    """
+    if math.isinf(x):
+        return domain_error("cos", f"input must be finite, got {x!r}")
+    return math.cos(x)
+
+
 def relu(x: float) -> float:
-    """max(0, x), with NaN staying NaN. ``relu(-2.0) == 0.0``"""
+    """max(0, x), with NaN staying NaN.
+
+    >>> relu(-2.0)
+    0.0
+    """
     return 0.0 if x <= 0 else x
 
 
 def maximum(a: float, b: float) -> float:
-    """The larger of a and b; a NaN on either side wins. ``maximum(1.0, 2.0) == 2.0``"""
+    """The larger of a and b; a NaN on either side wins.
+
+    >>> maximum(1.0, 2.0)
+    2.0
+    """
     return a if a >= b or math.isnan(a) else b
 
 
 def power(x: float, k: float) -> float:
     """x ** k for a constant k: a DomainError names the op instead of a complex result or a
-    ZeroDivisionError, and overflow gives a signed inf. ``power(-2.0, 3.0) == -8.0``"""
+    ZeroDivisionError, and overflow gives a signed inf.
+
+    >>> power(-2.0, 3.0), power(-1e200, 3.0)
+    (-8.0, -inf)
+    >>> power(-8.0, 1 / 3)
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.DomainError: pow: negative base to a fractional power: -8.0 ** 0.3333333333333333
+    """
     if x < 0 and not k.is_integer() and math.isfinite(k):
         return domain_error("pow", f"negative base to a fractional power: {x!r} ** {k!r}")
     try:

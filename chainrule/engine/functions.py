@@ -14,47 +14,83 @@ from chainrule.engine.value import Value, apply
 
 
 def exp(x: Value | float) -> Value:
-    """e ** x. ``exp(0.0).data == 1.0``"""
+    """e ** x.
+
+    >>> exp(0.0).data
+    1.0
+    """
     return apply(OPS["exp"], x)
 
 
 def log(x: Value | float) -> Value:
-    """Natural logarithm; raises DomainError for x <= 0. ``log(1.0).data == 0.0``"""
+    """Natural logarithm; raises DomainError for x <= 0.
+
+    >>> log(1.0).data
+    0.0
+    """
     return apply(OPS["log"], x)
 
 
 def tanh(x: Value | float) -> Value:
-    """Hyperbolic tangent. ``tanh(0.0).data == 0.0``"""
+    """Hyperbolic tangent.
+
+    >>> tanh(0.0).data
+    0.0
+    """
     return apply(OPS["tanh"], x)
 
 
 def sigmoid(x: Value | float) -> Value:
-    """Logistic sigmoid, stable for large inputs. ``sigmoid(0.0).data == 0.5``"""
+    """Logistic sigmoid, stable for large inputs.
+
+    >>> sigmoid(0.0).data
+    0.5
+    """
     return apply(OPS["sigmoid"], x)
 
 
 def relu(x: Value | float) -> Value:
-    """max(0, x). ``relu(-1.0).data == 0.0``"""
+    """max(0, x).
+
+    >>> relu(-1.0).data
+    0.0
+    """
     return apply(OPS["relu"], x)
 
 
 def sin(x: Value | float) -> Value:
-    """Sine (radians). ``sin(0.0).data == 0.0``"""
+    """Sine (radians).
+
+    >>> sin(0.0).data
+    0.0
+    """
     return apply(OPS["sin"], x)
 
 
 def cos(x: Value | float) -> Value:
-    """Cosine (radians). ``cos(0.0).data == 1.0``"""
+    """Cosine (radians).
+
+    >>> cos(0.0).data
+    1.0
+    """
     return apply(OPS["cos"], x)
 
 
 def abs(x: Value | float) -> Value:
-    """Absolute value. ``abs(-2.0).data == 2.0``"""
+    """Absolute value.
+
+    >>> abs(-2.0).data
+    2.0
+    """
     return apply(OPS["abs"], x)
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:
-    """The larger of ``a`` and ``b``; the gradient is routed to the winner. ``maximum(1, 2).data == 2.0``"""
+    """The larger of ``a`` and ``b``; the gradient is routed to the winner (ties go to ``a``).
+
+    >>> maximum(1, 2).data
+    2.0
+    """
     return apply(OPS["max"], a, b)
 
 

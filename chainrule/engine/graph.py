@@ -92,7 +92,13 @@ def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step
 
 
 def recompute(order: list[Any]) -> None:
-    """Re-run every interior node's forward, in order, after leaf ``data`` changed."""
+    """Re-run every interior node's forward, in order, after leaf ``data`` changed.
+
+    >>> from chainrule import Value
+    >>> x = Value(1.0); y = x * x + x; order = topological_order(y)
+    >>> x.data = 3.0; recompute(order); y.data
+    12.0
+    """
     for node in order:
         if node.parents:
             node.forward()

@@ -60,8 +60,8 @@ class Op:
 class _FloatMath:
     """The math namespace for float-valued local gradients."""
 
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
+    sin = staticmethod(floats.sin)
+    cos = staticmethod(floats.cos)
     div = staticmethod(floats.div)  # 1 / 0 under nan_on_domain_error() is NaN, not ZeroDivisionError
 
     @staticmethod
@@ -131,8 +131,8 @@ OPS: dict[str, Op] = _table(
     Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),)),
     Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,)),
     Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),)),
-    Op("sin", "sin", math.sin, lambda m, out, x: (m.cos(x),)),
-    Op("cos", "cos", math.cos, lambda m, out, x: (-m.sin(x),)),
+    Op("sin", "sin", floats.sin, lambda m, out, x: (m.cos(x),)),
+    Op("cos", "cos", floats.cos, lambda m, out, x: (-m.sin(x),)),
     Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0),
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b),
@@ -150,7 +150,7 @@ def power(k: float) -> Op:
     k = float(k)
 
     def local_grads(m: Any, out: Any, x: Any) -> tuple[Any]:
-        if m is FLOAT_MATH or k == 0:  # k = 0: a constant, whose slope needs no graph
+        if m is FLOAT_MATH or k == 0 or (k < 1 and m.value(x) == 0):  # constant slopes: 0, or inf at 0
             return (floats.power_slope(m.value(x), k),)
         return (k * x ** (k - 1),)
 
