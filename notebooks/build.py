@@ -10,6 +10,7 @@ Sources live in notebooks/src/*.py in the "percent" format: `# %%` starts a code
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from nbclient import NotebookClient
 
 HERE = Path(__file__).parent
 TIMEOUT_SECONDS = 120
+ADDRESS = re.compile(r" at 0x[0-9a-f]+>")  # "<Drawing at 0x7f...>": differs on every run
 
 
 def read_cells(source: str) -> list[nbformat.NotebookNode]:
@@ -43,17 +45,43 @@ def read_cells(source: str) -> list[nbformat.NotebookNode]:
 
 
 def build(source_path: Path) -> Path:
-    """Turn one source into an executed notebook next to this file; returns its path."""
+    """Turn one source into an executed notebook next to this file; returns its path.
+
+    The result is reproducible (cell ids from positions, no execution timestamps, each cell's
+    stdout as one stream, no memory addresses in plain-text reprs), so rebuilding an unchanged
+    notebook leaves its file unchanged (widget model ids aside).
+    """
     notebook = nbformat.v4.new_notebook()
     notebook.cells = read_cells(source_path.read_text(encoding="utf-8"))
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
+    NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(HERE)}}).execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = tidy(cell.outputs)
     target = HERE / f"{source_path.stem}.ipynb"
     temporary = target.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, temporary)
     os.replace(temporary, target)
     return target
+
+
+def tidy(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """A cell's outputs without run-to-run noise: consecutive stdout (or stderr) chunks joined, as
+    the kernel splits them by timing, and memory addresses dropped from plain-text reprs."""
+    kept: list[nbformat.NotebookNode] = []
+    for output in outputs:
+        previous = kept[-1] if kept else None
+        if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
+                and previous.name == output.name):
+            previous.text += output.text
+            continue
+        if "text/plain" in output.get("data", {}):
+            output.data["text/plain"] = ADDRESS.sub(">", output.data["text/plain"])
+        kept.append(output)
+    return kept
 
 
 def main(patterns: list[str]) -> None:
