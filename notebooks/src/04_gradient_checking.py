@@ -66,8 +66,8 @@ plt.show()
 # %% [markdown]
 # Read the plot from the right: truncation error falls as $h$ shrinks (slope 1 for forward, slope 2
 # for centered), until rounding error takes over and grows like $1/h$. The centered difference
-# reaches about $10^{-10}$ near $h \approx 10^{-5}$ to $10^{-6}$; the forward difference never gets
-# better than about $10^{-8}$. That is why `gradcheck` uses centered differences with
+# is at its best, about $10^{-10}$ or below, for $h$ near $10^{-6}$ to $10^{-5}$; the forward
+# difference never gets much better than $10^{-8}$. That is why `gradcheck` uses centered differences with
 # `eps = 1e-6`, on Python's 64-bit floats.
 #
 # ## The relative error
