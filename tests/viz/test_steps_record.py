@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chainrule import OPS, Constant, Op, Parameter, Value, maximum, relu, sum, topological_order
-from chainrule.engine import OP_FACTORIES
+from chainrule import OPS, AnomalyError, Constant, Op, Parameter, Value, detect_anomaly, maximum, relu, sum
+from chainrule.engine import OP_FACTORIES, topological_order
 from chainrule.viz.steps import record_backward, record_forward, step_through
 
 
@@ -118,6 +118,19 @@ def test_leaf_gradients_accumulate_as_in_plain_backward_and_step_through_starts_
     assert trace.seeded[x] == 2.0  # the first frame shows the gradient x already had
     trace = step_through(y)
     assert x.grad == 2.0 and trace[0].grad_before == 0.0 and x not in trace.seeded
+
+
+def test_anomaly_mode_stops_a_recorded_pass_where_backward_stops():
+    def messages(run):
+        x = Value(0.0, label="x")
+        with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+            run(x ** 0.5 * 2)
+        return str(caught.value)
+
+    plain = messages(lambda y: y.backward())
+    assert plain == messages(record_backward) and "gradient inf" in plain
+    x = Value(0.0, label="x")
+    assert record_backward(x ** 0.5)[0].grad_after == math.inf  # outside anomaly mode: recorded as is
 
 
 def test_every_op_in_the_table_gets_a_reason():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chainrule.engine import Value, backpropagate, topological_order
+from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
@@ -116,8 +117,12 @@ def record_backward(root: Value) -> BackwardTrace:
     shown[root] = 1.0 if root.parents else float(root.grad) + 1.0
     steps: list[BackwardStep] = []
 
+    check = anomaly_hook()  # under detect_anomaly(), stop where plain backward() would
+
     def on_step(node: Value, index: int, parent: Value, upstream: Any, local: Any,
                 contribution: Any, before: Any) -> None:
+        if check is not None:
+            check(node, index, parent, upstream, local, contribution, before)
         upstream, local, contribution, before = (float(x) for x in (upstream, local, contribution, before))
         reason = backward_rule(node, index, local, names)
         steps.append(BackwardStep(
