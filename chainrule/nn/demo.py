@@ -79,7 +79,8 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
     signs = [2 * label - 1 for label in labels]
     model = MLP(2, [16, 16, 1], seed=seed)
     if not quiet:
-        print(f"chainrule demo: {repr(model).splitlines()[0]} on {samples} moons points, {steps} SGD steps")
+        print(f"chainrule demo: {repr(model).splitlines()[0]} on {samples} moons points, {steps} SGD steps",
+              flush=True)  # before the progress bar, which writes to stderr
     history, train_seconds = _train(model, points, signs, steps, quiet)
     final = evaluate(model, points, signs, _loss_function(model))
     boundary = plot_decision_boundary(
@@ -88,7 +89,7 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
     )
     neuron_name, neuron_output = _one_neuron(model, points[0])
     neuron = save(neuron_output, folder / "neuron.svg", caption=f"{neuron_name} on the point {_point(points[0])}")
-    result = DemoResult(final.accuracy, final.loss or 0.0, steps, samples, folder, boundary, neuron,
+    result = DemoResult(final.accuracy, final.loss, steps, samples, folder, boundary, neuron,
                         train_seconds, time.perf_counter() - start, history)
     if not quiet:
         print(result.summary())

@@ -92,10 +92,9 @@ class Module:
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters written by :meth:`save`; a wrong or corrupted file raises ValueError and
         leaves the model unchanged."""
-        text = Path(path).read_text(encoding="utf-8")
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
+            document = json.loads(Path(path).read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ValueError(f"{path}: not a parameter file (invalid JSON: {error})") from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise ValueError(f"{path}: not a parameter file (expected \"format\": \"{FILE_FORMAT}\")")

@@ -185,6 +185,8 @@ def _corrupt(path, how):
         path.write_text(json.dumps({"parameters": document["parameters"]}))
     elif how == "list":
         path.write_text("[1, 2, 3]")
+    elif how == "binary":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
 
 
 @pytest.mark.parametrize("how, message", [
@@ -195,6 +197,7 @@ def _corrupt(path, how):
     ("nan value", "layers.1.neurons.0.b is nan"),
     ("no format", "not a parameter file"),
     ("list", "not a parameter file"),
+    ("binary", "invalid JSON"),
 ])
 def test_bad_file_is_refused_and_model_unchanged(tmp_path, how, message):
     path = MLP(2, [3, 1], seed=5).save(tmp_path / "model.json")
