@@ -88,6 +88,8 @@ def steps(args: argparse.Namespace) -> int:
     from chainrule.viz.steps import record_backward
 
     formula, root, _ = build(args)
+    if root.is_leaf:
+        raise CommandError(f"{formula.text!r} is a single value: there is no chain rule to step through", 2)
     trace = record_backward(root)
     print(trace.table())
     if args.html:

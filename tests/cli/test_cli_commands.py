@@ -181,3 +181,11 @@ def test_demo_help_states_run_demos_defaults(cli: Callable[..., Result]) -> None
     help_text = " ".join(cli("demo", "--help").out.split())
     for option in ("steps", "samples", "seed"):
         assert re.search(rf"--{option} \S+ .*?\(default: {defaults[option]}\)", help_text), option
+
+
+def test_steps_refuses_a_formula_with_no_op_and_writes_nothing(cli: Callable[..., Result],
+                                                               tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    result = cli("steps", "x", "x=2", "--html", str(page))
+    assert result.status == 2 and "single value" in result.err and "Traceback" not in result.err
+    assert not page.exists()
