@@ -15,12 +15,15 @@ from chainrule.engine import (
 from chainrule.engine.audit import AuditReport, audit
 from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
 from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
+from chainrule.viz import draw, to_svg
+from chainrule.viz.steps import step_through
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "NOT_COMPUTED", "OPS", "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError",
-    "GradcheckReport", "Op", "Parameter", "Value",
-    "abs", "audit", "cos", "detect_anomaly", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum", "name_scope",
-    "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "sum", "tanh", "topological_order",
+    "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
+    "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "abs", "audit", "cos", "detect_anomaly",
+    "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum", "name_scope",
+    "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through", "sum", "tanh",
+    "to_svg", "topological_order",
 ]
