@@ -93,6 +93,12 @@ class AuditReport:
             raise GradcheckError(f"audit: local gradient rule disagrees at {first.describe()} "
                                  f"({first.band}{'; ' + first.note if first.note else ''})", self)
 
+    def __repr__(self) -> str:
+        return f"<{self._summary()}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain-text display
+        printer.text(str(self))
+
     def __str__(self) -> str:
         shown = self._shown()
         return f"{self._summary()}\n{tables.text(_HEADER, _cells(shown))}" if shown else self._summary()

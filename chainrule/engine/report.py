@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from chainrule.engine import tables
 
@@ -151,6 +152,12 @@ class GradcheckReport:
         )
         hint = "audit(root) names the node whose local gradient rule is wrong"
         raise GradcheckError(f"{message}\n{tables.text(_HEADER, _cells(self.failures[:10]))}\n{hint}", self)
+
+    def __repr__(self) -> str:
+        return f"<{self._summary()}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain-text display
+        printer.text(str(self))
 
     def __str__(self) -> str:
         shown = self._shown()

@@ -29,6 +29,9 @@ class Drawing(graphviz.Digraph):
     True
     """
 
+    def __repr__(self) -> str:  # graphviz's default shows id(), which differs on every run
+        return f"<Drawing {self.name!r}: {self.source.count(' -> ')} edges>"
+
     def _repr_image_svg_xml(self) -> str:
         return render_svg(self.source)
 
