@@ -5,8 +5,7 @@ They live in one small mutable object so the hot path pays a single attribute re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 
 
 class _Modes:
@@ -22,14 +21,29 @@ class _Modes:
 MODES = _Modes()
 
 
-@contextmanager
-def _switch(name: str, value: object) -> Iterator[None]:
-    old = getattr(MODES, name)
-    setattr(MODES, name, value)
-    try:
-        yield
-    finally:
-        setattr(MODES, name, old)
+class _Switch(AbstractContextManager[None]):
+    """Set one mode on entry and restore it on exit, even on error (a class: cheaper than a generator,
+    which matters for name_scope, entered for every neuron of every forward pass)."""
+
+    __slots__ = ("name", "value", "saved")
+
+    def __init__(self, name: str, value: object) -> None:
+        self.name, self.value, self.saved = name, value, []
+
+    def __enter__(self) -> None:
+        self.saved.append(getattr(MODES, self.name))  # a stack: the same switch may be nested
+        setattr(MODES, self.name, self.value)
+
+    def __exit__(self, *exc_info: object) -> None:
+        setattr(MODES, self.name, self.saved.pop())
+
+
+class _Scope(_Switch):
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        self.saved.append(MODES.scope)
+        MODES.scope = (*(MODES.scope or ()), self.value)
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -41,7 +55,7 @@ def no_grad() -> AbstractContextManager[None]:
     >>> y.data, y.parents
     (6.0, ())
     """
-    return _switch("grad_enabled", False)
+    return _Switch("grad_enabled", False)
 
 
 def detect_anomaly() -> AbstractContextManager[None]:
@@ -54,7 +68,7 @@ def detect_anomaly() -> AbstractContextManager[None]:
     ...
     chainrule.engine.errors.AnomalyError: forward of exp produced inf (inputs: z=1000.0)
     """
-    return _switch("anomaly", True)
+    return _Switch("anomaly", True)
 
 
 def nan_on_domain_error() -> AbstractContextManager[None]:
@@ -65,11 +79,10 @@ def nan_on_domain_error() -> AbstractContextManager[None]:
     ...     Value(-1.0).log().data
     nan
     """
-    return _switch("nan_on_domain_error", True)
+    return _Switch("nan_on_domain_error", True)
 
 
-@contextmanager
-def name_scope(name: str) -> Iterator[None]:
+def name_scope(name: str) -> AbstractContextManager[None]:
     """Tag every node created inside with a scope path, so pictures can cluster them.
 
     >>> from chainrule import Value, name_scope
@@ -78,7 +91,6 @@ def name_scope(name: str) -> Iterator[None]:
     >>> y.scope
     ('layer0', 'neuron1')
     """
-    parent = MODES.scope or ()
-    with _switch("scope", (*parent, name)):
-        yield
-
+    if not isinstance(name, str):
+        raise TypeError(f"name_scope needs a str, got {type(name).__name__}: {name!r:.60}")
+    return _Scope("scope", name)

@@ -102,3 +102,21 @@ def test_name_scope_nests_and_restores() -> None:
     assert a.scope == ("layer0",) and b.scope == ("layer0", "neuron1") and c.scope == ("layer0",)
     assert d.scope is None
     assert b.parents[1].scope == ("layer0", "neuron1")  # the Constant 2 was made inside too
+
+
+def test_a_switch_object_can_be_nested_and_reused() -> None:
+    off = no_grad()
+    with off:
+        with off:
+            assert Value(1.0).__add__(1).parents == ()
+        assert (Value(1.0) + 1).parents == ()
+    assert (Value(1.0) + 1).parents != ()
+    scope = name_scope("a")
+    with scope, scope:
+        assert (Value(1.0) + 1).scope == ("a", "a")
+    assert Value(1.0).scope is None
+
+
+def test_name_scope_needs_a_str() -> None:
+    with pytest.raises(TypeError, match="name_scope needs a str, got int"):
+        name_scope(3)
