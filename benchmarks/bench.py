@@ -180,7 +180,12 @@ def moons_runner(lib: str, seed: int) -> Callable[[], float]:
         random.seed(seed)  # micrograd's Neuron draws from the global random
         model = micrograd.nn.MLP(2, [16, 16, 1])
         return lambda: moons_step(micrograd.engine.Value, model, sum, points, labels)
-    model = ChainruleMLP([2, 16, 16, 1], random.Random(seed))
+    if lib == "chainrule.nn":
+        from chainrule.nn import MLP  # written concurrently; the row is skipped if it is missing
+
+        model = MLP(2, [16, 16, 1], seed=seed)
+    else:
+        model = ChainruleMLP([2, 16, 16, 1], random.Random(seed))
     return lambda: moons_step(Value, model, chainrule.sum, points, labels)
 
 
@@ -189,6 +194,11 @@ def run_all(reps: int, nodes: int, chain_length: int, seed: int) -> list[tuple[s
     mg = median_time(moons_runner("micrograd", seed), reps)
     cr = median_time(moons_runner("chainrule", seed), reps)
     rows.append(("moons MLP 2-16-16-1 training step (s)", f"{mg:.4f}", f"{cr:.4f}", f"{mg / cr:.1f}x faster"))
+    try:
+        nn = median_time(moons_runner("chainrule.nn", seed), reps)
+        rows.append(("  same, model from chainrule.nn.MLP (s)", f"{mg:.4f}", f"{nn:.4f}", f"{mg / nn:.1f}x faster"))
+    except ImportError:
+        pass
     recipe = graph_recipe(nodes, seed)
     mg = median_time(build_and_backward(micrograd.engine.Value, recipe), reps)
     cr = median_time(build_and_backward(Value, recipe), reps)

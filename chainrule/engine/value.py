@@ -50,7 +50,6 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "parents", "op", "local_grads", "label", "scope")
-    __array_ufunc__ = None  # a NumPy scalar on the left defers to our reflected operator
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):

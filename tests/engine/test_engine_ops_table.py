@@ -175,3 +175,16 @@ def test_calling_an_op_makes_one_node_of_it(name: str, op: Op, domain: Domain, d
     assert node.op is op and node.parents == inputs
     assert node.data == op.forward(*xs)
     assert node.local_grads == op.local_grads(FLOAT_MATH, node.data, *xs)
+
+
+@pytest.mark.parametrize("name, op, domain", CASES, ids=IDS)
+@given(data=st.data())
+def test_create_graph_first_derivatives_equal_plain_ones(name: str, op: Op, domain: Domain,
+                                                         data: st.DataObject) -> None:
+    """Every rule, kinked ones included, also works on Values (backward(create_graph=True))."""
+    xs = data.draw(domain.inputs, label="inputs")
+    inputs = [Value(x) for x in xs]
+    plain = grad(op(*inputs), inputs)
+    built = grad(op(*inputs), inputs, create_graph=True)
+    for p, b in zip(plain, built):
+        assert close(float(b), p, 1e-12, 1e-15), (name, xs, p, b)

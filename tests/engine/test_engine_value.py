@@ -51,6 +51,14 @@ def test_numpy_scalars_and_fractions_are_numbers_on_both_sides(two) -> None:
         assert type(out) is Value and out.data == data, (two, out, data)
 
 
+def test_numpy_arrays_broadcast_over_a_value_as_object_arrays() -> None:
+    x = Value(3.0)
+    ys = np.array([1.0, 2.0]) * x
+    assert [y.data for y in ys] == [3.0, 6.0]
+    ys.sum().backward()
+    assert x.grad == 3.0
+
+
 def test_bool_is_the_number_one_as_in_python() -> None:
     x = Value(3.0)
     assert (x * True).data == 3.0 and (False + x).data == 3.0 and Value(True).data == 1.0
