@@ -5,7 +5,7 @@
 >>> y = (x * x + 1).tanh()
 >>> y.backward()
 >>> round(x.grad, 6)
-0.01816
+0.000726
 """
 
 from chainrule.engine import (
