@@ -119,18 +119,32 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     >>> dy.data, d2y
     (27.0, 18.0)
     """
+    inputs = _checked(output, inputs)
     order = graph.topological_order(output)
     saved = [node.grad for node in order]
     for node in order:
         node.grad = NOT_COMPUTED
     try:
         graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
-        return [_as_grad(x.grad) for x in inputs]
+        reached = set(order)
+        return [_as_grad(x.grad) if x in reached else 0.0 for x in inputs]  # not in the graph: 0
     finally:
         for node, old in zip(order, saved):
             node.grad = old
 
 
+def _checked(output: Any, inputs: Any) -> list[Value]:
+    if not isinstance(output, Value):
+        raise TypeError(f"grad needs a Value output, got {type(output).__name__}: {output!r:.60}")
+    if isinstance(inputs, Value) or not isinstance(inputs, Iterable):
+        raise TypeError(f"grad needs a list of Value inputs, got {type(inputs).__name__} (write [x])")
+    inputs = list(inputs)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad inputs must be Values, got {type(x).__name__}: {x!r:.60}")
+    return inputs
+
+
 def _as_grad(g: Any) -> Any:
-    """A node the output does not depend on has gradient 0.0."""
+    """A node the output reached no gradient to (NOT_COMPUTED) has gradient 0.0."""
     return 0.0 if g is NOT_COMPUTED else g

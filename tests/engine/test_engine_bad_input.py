@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from chainrule import DomainError, Value, exp, maximum, sigmoid, tanh
+from chainrule import DomainError, Value, exp, grad, maximum, sigmoid, tanh
 from chainrule import sum as vsum
 
 
@@ -27,6 +27,9 @@ from chainrule import sum as vsum
     (lambda: maximum(Value(1.0), None), ["max", "NoneType"]),
     (lambda: Value(1.0).maximum("a"), ["max", "str"]),
     (lambda: Value(1.0, label=3), ["label", "int"]),
+    (lambda: grad(2.0, []), ["grad", "Value output", "float"]),
+    (lambda: grad(Value(1.0), Value(1.0)), ["list", "[x]"]),
+    (lambda: grad(Value(1.0), [1.0]), ["grad inputs", "float"]),
 ])
 def test_non_numbers_raise_type_error_naming_the_type(make, words) -> None:
     with pytest.raises(TypeError) as caught:

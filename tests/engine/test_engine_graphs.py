@@ -49,6 +49,14 @@ def test_unused_input_is_not_computed_and_reads_0() -> None:
     assert grad(y, [x, unused]) == [5.0, 0.0]
 
 
+def test_grad_of_an_input_outside_the_graph_is_0_even_with_an_old_grad() -> None:
+    x, other = Value(1.0), Value(2.0)
+    (other * 3).backward()
+    assert other.grad == 3.0
+    assert grad(x * 2, [x, other]) == [2.0, 0.0]
+    assert other.grad == 3.0  # untouched
+
+
 def test_backward_twice_accumulates_leaves_but_not_interior_nodes() -> None:
     x = Value(2.0)
     y = x * x
