@@ -74,21 +74,32 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
                 if lr_schedule is not None:
                     optimizer.lr = lr_schedule(len(history.step_loss))
                 chosen = order[start:start + (batch_size or len(order))]
-                batch_labels = [labels[i] for i in chosen]
-                outputs = [model(inputs[i]) for i in chosen]
-                loss = loss_fn(outputs, batch_labels)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                history.step_loss.append(loss.data)
-                loss_sum += loss.data * len(chosen)
-                hits += accuracy(outputs, batch_labels) * len(chosen)
+                loss, hit_rate = _step(model, inputs, labels, chosen, loss_fn, optimizer)
+                history.step_loss.append(loss)
+                loss_sum += loss * len(chosen)
+                hits += hit_rate * len(chosen)
                 seen += len(chosen)
                 bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{hits / seen:.1%}", refresh=False)
                 bar.update()
             history.loss.append(loss_sum / seen)
             history.accuracy.append(hits / seen)
     return history
+
+
+def _step(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any], chosen: list[int],
+          loss_fn: LossFunction, optimizer: Optimizer) -> tuple[float, float]:
+    """One update on the samples ``chosen``; returns its loss and accuracy (before the update).
+
+    The step's graph dies when this returns, before the next one is built: half the live nodes
+    for the cyclic garbage collector to scan.
+    """
+    batch_labels = [labels[i] for i in chosen]
+    outputs = [model(inputs[i]) for i in chosen]
+    loss = loss_fn(outputs, batch_labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.data, accuracy(outputs, batch_labels)
 
 
 def predict(model: Callable[[Any], Any], inputs: Sequence[Any]) -> list[Any]:
