@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+import chainrule
 from chainrule import DomainError, Value, exp, grad, maximum, sigmoid, tanh
 from chainrule import sum as vsum
 
@@ -74,3 +75,14 @@ def test_overflow_gives_inf_or_saturates_without_crashing(make, data, slope) -> 
 
 def test_module_functions_accept_numbers() -> None:
     assert exp(1000).data == math.inf and tanh(1000).data == 1.0 and sigmoid(-1000).data == 0.0
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "abs"])
+def test_each_module_function_takes_a_value_or_a_number_and_matches_the_method(name: str) -> None:
+    function = getattr(chainrule, name)
+    x = Value(0.75)
+    from_value, from_number = function(x), function(0.75)
+    assert from_value.parents == (x,) and from_value.op is chainrule.OPS[name]
+    assert from_number.data == from_value.data == getattr(x, name)().data
+    assert type(from_number.parents[0]).__name__ == "Constant"
+    assert maximum(1, x).data == 1.0 and vsum([1, 2.5, x]).data == 4.25
