@@ -41,12 +41,12 @@ class Module:
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
         """Every parameter with its dotted path, depth first, each parameter listed once."""
         named: list[tuple[str, Value]] = []
-        seen: set[int] = set()
+        seen: set[Value] = set()  # Values hash by identity
         for name, item in self._named_items():
             pairs = [(name, item)] if isinstance(item, Value) else item.named_parameters(name + ".")
             for path, parameter in pairs:
-                if id(parameter) not in seen:  # a shared weight is learned once
-                    seen.add(id(parameter))
+                if parameter not in seen:  # a shared weight is learned once
+                    seen.add(parameter)
                     named.append((prefix + path, parameter))
         return named
 
