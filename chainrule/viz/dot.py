@@ -22,7 +22,7 @@ COLLAPSED_PER_BOX = 100  # with collapse=..., max_nodes counts boxes: walk up to
 _OP_STYLE = (
     f'shape=ellipse, fillcolor="{style.OP_FILL}", fontsize=10, width=0.3, height=0.25, margin="0.04,0.02"'
 )
-_HIGHLIGHT = f'color="{style.HIGHLIGHT}", penwidth=3'
+_HIGHLIGHT = style.HIGHLIGHT_ATTRS
 # edges leave a collapsed box downstream and enter it from upstream, so they never loop around it
 _EXIT = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
 _ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
@@ -51,6 +51,7 @@ def to_dot(
     highlight_nodes: Collection[Value] | None = None,
     highlight_edges: Collection[tuple[Value, Value, int]] | None = None,
     grads: Mapping[Value, float | None] | None = None,
+    data: Mapping[Value, float | None] | None = None,
     inputs: Collection[Value] | None = None,
     color_by: str = "kind",
     legend: bool = False,
@@ -69,6 +70,8 @@ def to_dot(
       in ``child.parents``; those edges are drawn thick orange.
     - ``grads``: gradients to show instead of each node's ``grad`` (a missing key or None shows
       as not computed), e.g. the gradients filled in up to one step of the backward pass.
+    - ``data``: values to show instead of each node's ``data``, likewise (``data —``), e.g. the
+      values computed up to one step of a forward pass.
     - ``inputs``: leaves to colour as inputs (data) rather than plain leaves.
     - ``color_by``: ``"kind"`` (see :mod:`chainrule.viz.style` for the colours) or ``"grad"``
       (shade by |grad|, white = 0); ``legend=True`` adds a legend box.
@@ -93,7 +96,7 @@ def to_dot(
     """
     options = check_options(
         rankdir=rankdir, highlight_nodes=highlight_nodes, highlight_edges=highlight_edges, grads=grads,
-        inputs=inputs, color_by=color_by, legend=legend, clusters=clusters, collapse=collapse,
+        data=data, inputs=inputs, color_by=color_by, legend=legend, clusters=clusters, collapse=collapse,
         max_nodes=max_nodes, caption=caption,
     )
     return "".join(f"{line}\n" for line in [f"digraph {GRAPH_NAME} {{", *body_lines(root, options), "}"])
@@ -153,7 +156,8 @@ class _Picture:
     def _value_node(self, node: Value) -> None:
         i = self.index[node]
         grad = style.grad_of(node, self.options.grads)
-        data, grad_shown = style.format_number(node.data), style.grad_text(grad)
+        data = style.data_text(style.data_of(node, self.options.data))
+        grad_shown = style.grad_text(grad)
         label = value_record(node.label, data, grad_shown, self.options.across)
         attrs = f'id="{ids.value_id(i)}", label={label}, {self._fill(node, grad)}'
         lit = node in self.options.highlight_nodes
@@ -177,9 +181,9 @@ class _Picture:
         return f'fillcolor="{style.KIND_FILL[kind]}"{bold}'
 
     def _group_node(self, group: Group) -> None:
-        grads = self.options.grads
+        grads, data = self.options.grads, self.options.data
         rows = [
-            (f"o{j}", style.format_number(out.data), style.grad_text(style.grad_of(out, grads)))
+            (f"o{j}", style.data_text(style.data_of(out, data)), style.grad_text(style.grad_of(out, grads)))
             for j, out in enumerate(group.outputs)
         ]
         label = group_record(group.scope[-1], rows)

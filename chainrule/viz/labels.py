@@ -11,6 +11,7 @@ import re
 # Graphviz reads \N, \G, \l ... and &entities; in labels, and { } | < > in records: escape them all.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _RECORD_SPECIAL = re.compile(r"([{}|<>])")
+_PLAIN = re.compile(r'[^\x00-\x1f\x7f-\x9f\ud800-\udfff\\"&{}|<>]*')  # nothing to escape (the usual case)
 
 
 def escape_text(text: str) -> str:
@@ -21,7 +22,10 @@ def escape_text(text: str) -> str:
     >>> escape_text('say "hi" & \\\\N')
     'say \\\\"hi\\\\" &amp; \\\\\\\\N'
     """
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    text = str(text)
+    if _PLAIN.fullmatch(text):
+        return text
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
 
 
@@ -36,7 +40,8 @@ def record_field(text: str) -> str:
     >>> record_field("a|b{c}")
     'a\\\\|b\\\\{c\\\\}'
     """
-    return _RECORD_SPECIAL.sub(r"\\\1", escape_text(text))
+    text = str(text)
+    return text if _PLAIN.fullmatch(text) else _RECORD_SPECIAL.sub(r"\\\1", escape_text(text))
 
 
 def record(fields: list[str], across: bool) -> str:
@@ -77,3 +82,36 @@ def group_record(name: str, outputs: list[tuple[str, str, str]]) -> str:
         f"{{data {record_field(data)}|<{port}> grad {record_field(grad)}}}" for port, data, grad in outputs
     )
     return record([record_field(name), f"{{{rows}}}"], across=True)
+
+
+def label_text(label: str) -> str:
+    """What a label made by :func:`escape_text` shows: the inverse of that escaping.
+
+    >>> print(label_text(escape_text('say "hi" & \\\\N {x|y}')))
+    say "hi" & \\N {x|y}
+    """
+    return re.sub(r"\\(.)", r"\1", label).replace("&amp;", "&")
+
+
+def record_texts(label: str) -> tuple[str, ...]:
+    """The texts a record label shows, field by field, as Graphviz draws them: the ``{ | }``
+    structure and ``<port>`` names removed, blanks collapsed, empty fields left out.
+
+    >>> record_texts(group_record("neurons.0", [("o0", "0.5", "{1}")])[1:-1])
+    ('neurons.0', 'data 0.5', 'grad {1}')
+    """
+    texts, field, in_port, chars = [], [], False, iter(label)
+    for c in chars:
+        if c == "\\":
+            field.append(c + next(chars, ""))
+        elif in_port:
+            in_port = c != ">"
+        elif c == "<":
+            in_port = True
+        elif c in "{}|":
+            texts.append("".join(field))
+            field = []
+        else:
+            field.append(c)
+    texts.append("".join(field))
+    return tuple(text for text in (label_text(" ".join(t.split())) for t in texts) if text)

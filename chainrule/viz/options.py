@@ -28,6 +28,7 @@ class DotOptions(TypedDict, total=False):
     highlight_nodes: Collection[Value] | None
     highlight_edges: Collection[tuple[Value, Value, int]] | None
     grads: Mapping[Value, float | None] | None
+    data: Mapping[Value, float | None] | None
     inputs: Collection[Value] | None
     color_by: str
     legend: bool
@@ -45,6 +46,7 @@ class Options:
     highlight_nodes: frozenset[Value]
     highlight_edges: frozenset[tuple[Value, Value, int]]
     grads: Mapping[Value, Any] | None
+    data: Mapping[Value, Any] | None
     inputs: frozenset[Value]
     color_by: str
     legend: bool
@@ -74,13 +76,16 @@ def check_options(**given: Any) -> Options:
         raise ValueError(f"collapse must be None, 'neuron', 'layer' or a scope depth >= 1, got {collapse!r}")
     if not (given["max_nodes"] is None or _positive_int(given["max_nodes"])):
         raise ValueError(f"max_nodes must be a positive int or None, got {given['max_nodes']!r}")
-    if given["grads"] is not None and not isinstance(given["grads"], Mapping):
-        raise TypeError(f"grads must be a mapping Value -> float | None, got {type(given['grads']).__name__}")
+    for name in ("grads", "data"):
+        if given.get(name) is not None and not isinstance(given[name], Mapping):
+            kind = type(given[name]).__name__
+            raise TypeError(f"{name} must be a mapping Value -> float | None, got {kind}")
     return Options(
         rankdir=given["rankdir"],
         highlight_nodes=_values("highlight_nodes", given["highlight_nodes"]),
         highlight_edges=_edges(given["highlight_edges"]),
         grads=given["grads"],
+        data=given.get("data"),
         inputs=_values("inputs", given["inputs"]),
         color_by=given["color_by"],
         legend=bool(given["legend"]),

@@ -40,6 +40,7 @@ KIND_MEANING = {
 OP_FILL = "#f3f4f6"
 GROUP_FILL = "#ddd6fe"
 HIGHLIGHT = "#ea580c"
+HIGHLIGHT_ATTRS = f'color="{HIGHLIGHT}", penwidth=3'  # the DOT attributes of a highlighted node or edge
 EDGE_COLOUR = "#6b7280"
 NO_GRAD_FILL = "#f3f4f6"
 _SHADE_TOP = (0xA7, 0x8B, 0xFA)  # violet: the largest |grad| in the picture
@@ -81,6 +82,28 @@ def grad_of(node: Value, grads: Mapping[Value, Any] | None) -> float | None:
 def grad_text(grad: float | None) -> str:
     """How a gradient reads in a node: a number, or ``—`` when never computed."""
     return NOT_COMPUTED_TEXT if grad is None else format_number(grad)
+
+
+def data_of(node: Value, data: Mapping[Value, Any] | None) -> float | None:
+    """The value to show as ``node``'s data, or None for not computed (yet).
+
+    With ``data`` given, it overrides the node's own ``data`` (a missing key or None means not
+    computed), e.g. the values filled in up to one step of a forward pass.
+
+    >>> from chainrule import Value
+    >>> x = Value(2.0)
+    >>> data_of(x, None), data_of(x, {x: 0.5}), data_of(x, {})
+    (2.0, 0.5, None)
+    """
+    value = node.data if data is None else data.get(node)
+    if isinstance(value, Value):
+        value = value.data
+    return None if value is None else float(value)
+
+
+def data_text(value: float | None) -> str:
+    """How a node's data reads: a number, or ``—`` when not computed yet. ``data_text(None) == '—'``"""
+    return NOT_COMPUTED_TEXT if value is None else format_number(value)
 
 
 def kind_of(node: Value, root: Value, inputs: Collection[Value]) -> str:
