@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from chainrule import Parameter, Value
+from chainrule.nn import MLP, mse_loss
 from chainrule.viz.ids import dot_ids
-from chainrule.viz.steps import record_backward
+from chainrule.viz.steps import record_backward, record_forward, step_through
 from chainrule.viz.style import HIGHLIGHT
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -88,6 +90,43 @@ def shown(page) -> dict:
     )
 
 
+# Every node's and edge's texts and outline paint, and every node's place, as the page shows them now.
+LOOK_JS = """() => {
+  const look = {}, places = {};
+  for (const g of document.querySelectorAll('#cr-frame g.node, #cr-frame g.edge')) {
+    const shapes = [...g.children].filter(el => ['path', 'polygon', 'ellipse', 'polyline'].includes(el.tagName));
+    look[g.id] = {texts: [...g.querySelectorAll('text')].map(t => t.textContent),
+                  paint: shapes.map(el => ['fill', 'stroke', 'stroke-width', 'stroke-dasharray'].map(a => el.getAttribute(a)))};
+    if (g.getAttribute('class') === 'node') {
+      const box = shapes[0].getBBox();
+      places[g.id] = [box.x, box.y, box.width, box.height];
+    }
+  }
+  return {look: look, places: places, svgs: document.querySelectorAll('#cr-frame svg').length};
+}"""
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def python_look(svg: str) -> dict:
+    """The same as LOOK_JS's ``look``, read from ``trace.frame_svg(i)``."""
+    look = {}
+    for g in ET.fromstring(svg).iter(SVG + "g"):
+        if g.get("class") in ("node", "edge"):
+            shapes = [el for el in g if el.tag[len(SVG):] in ("path", "polygon", "ellipse", "polyline")]
+            look[g.get("id")] = {"texts": [t.text or "" for t in g.iter(SVG + "text")],
+                                 "paint": [[el.get(a) for a in ("fill", "stroke", "stroke-width", "stroke-dasharray")]
+                                           for el in shapes]}
+    return look
+
+
+def open_page(browser, path):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(Path(path).as_uri())
+    return page, errors
+
+
 def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
     trace, path = neuron
     ids = dot_ids(trace.root)
@@ -112,10 +151,14 @@ def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
     assert first["grads"][ids[trace[0].parent]] == "0.501"
     assert first["grads"][ids[trace[3].parent]] == "—"
     assert page.is_disabled("#cr-prev")
+    before = page.evaluate(LOOK_JS)
 
     page.click("#cr-next")
-    second = expect(1)  # n -> w*x
+    second = expect(1)  # n -> w*x: the highlight moves on, w*x gets its gradient, nothing moves
     assert second["grads"][ids[trace[1].parent]] == "0.501" and second["grads"][ids[trace[3].parent]] == "—"
+    assert first["grads"][ids[trace[1].parent]] == "—" and first["active"] != second["active"]
+    after = page.evaluate(LOOK_JS)
+    assert after["places"] == before["places"] and after["svgs"] == 1 and len(after["places"]) == 9
 
     page.keyboard.press("ArrowRight")
     expect(2)
@@ -134,6 +177,39 @@ def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
 
     assert errors == [] and dialogs == []
     assert all(url.startswith("file://") for url in requests), requests
+    page.close()
+
+
+def test_the_page_shows_what_python_draws_for_each_frame(browser, tmp_path):
+    """The page's script and ``trace.frame_svg(i)`` apply the same changes to the same layout,
+    here with collapsed neurons and gradient shading (fills and dashes change too)."""
+    model = MLP(2, [3, 1], seed=0)
+    trace = step_through(mse_loss([model([0.5, -1.5])], [1.0])).drawn_with(collapse="neuron", color_by="grad")
+    page, errors = open_page(browser, trace.save_html(tmp_path / "mlp.html"))
+    places = page.evaluate(LOOK_JS)["places"]
+    for i in (0, 1, 2, 30, len(trace) - 1, 3, 0):  # forwards, jumps, and back
+        page.fill("#cr-slider", str(i))
+        now = page.evaluate(LOOK_JS)
+        assert now["look"] == python_look(trace.frame_svg(i)), i
+        assert now["places"] == places
+    assert errors == []
+    page.close()
+
+
+def test_a_forward_page_fills_in_the_values(browser, tmp_path):
+    x = Value(2.0, label="x")
+    y = (x * 3).tanh()
+    trace = record_forward(y)
+    page, errors = open_page(browser, trace.save_html(tmp_path / "forward.html"))
+    data = """() => [...document.querySelectorAll('#cr-frame g.node text')].map(t => t.textContent)
+                    .filter(t => t.startsWith('data '))"""
+    assert page.evaluate(data) == ["data 2", "data —", "data —", "data —"]  # x, 3, x*3, tanh
+    page.click("#cr-next")
+    page.click("#cr-next")
+    assert page.evaluate(data) == ["data 2", "data 3", "data 6", "data —"]
+    page.keyboard.press("End")
+    assert page.evaluate(data) == ["data 2", "data 3", "data 6", "data 1"]
+    assert errors == []
     page.close()
 
 

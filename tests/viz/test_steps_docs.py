@@ -37,8 +37,9 @@ def test_committed_page_matches_the_script(make_steps, tmp_path):
     assert script(committed, "cr-explanations") == [trace.explain(i) for i in range(5)]
     assert committed.split('<div id="cr-table">')[1].split("</div>")[0] == trace._repr_html_()
     pack = script(committed, "cr-frames")
+    layout = committed.split('<div id="cr-frame">')[1].split("</div>")[0]
     for i, step in enumerate(trace):
-        frame = html.unescape(unpack_frame(pack, i))  # Graphviz writes "-" as &#45;
+        frame = html.unescape(unpack_frame(layout, pack, i))  # Graphviz writes "-" as &#45;
         assert frame.startswith("<svg") and f"grad {step.grad_after:.4g}" in frame
 
 

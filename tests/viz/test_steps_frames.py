@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from chainrule import Parameter, Value
+from chainrule import Parameter, Value, name_scope
+from chainrule.viz import to_dot
 from chainrule.viz.ids import dot_ids
 from chainrule.viz.steps import record_backward, record_forward
 from chainrule.viz.style import HIGHLIGHT
@@ -24,6 +25,10 @@ def lit(dot: str) -> list[str]:
 
 def shown_grads(dot: str) -> dict[str, str]:
     return dict(re.findall(r'(n\d+) \[id="n\d+", label="\{[^"]*?grad ([^"|}]+)\}"', dot))
+
+
+def shown_data(dot: str) -> dict[str, str]:
+    return dict(re.findall(r'(n\d+) \[id="n\d+", label="\{[^"]*?data ([^"|}]+)\|', dot))
 
 
 def test_backward_frames_highlight_the_node_and_edge_of_each_step():
@@ -85,6 +90,30 @@ def test_forward_frames_highlight_the_node_being_evaluated_and_its_inputs():
     assert set(shown_grads(trace.frame_dot(5)).values()) == {"—"}
 
 
+def test_forward_frames_show_the_values_computed_up_to_the_node():
+    y = neuron()
+    trace = record_forward(y)
+    ids = dot_ids(y)
+    y.parents[0].parents[1].data = 100.0  # b changed after recording: frames show what was computed
+    for i in range(len(trace)):
+        done = {ids[step.node]: f"{step.data:.4g}" for step in trace[: i + 1]}
+        assert shown_data(trace.frame_dot(i)) == {name: done.get(name, "—") for name in ids.values()}
+    assert shown_data(trace.frame_dot(-1))["n3"] == "6.88"
+
+
+def test_to_dot_shows_data_overrides_like_grads():
+    x = Value(2.0, label="x")
+    y = x * 3
+    assert shown_data(to_dot(y, data={x: 0.5})) == {"n0": "0.5", "n1": "—", "n2": "—"}
+    assert shown_data(to_dot(y, data={x: None, y: Value(7.0)})) == {"n0": "—", "n1": "—", "n2": "7"}
+    assert shown_data(to_dot(y)) == {"n0": "2", "n1": "3", "n2": "6"}
+    with name_scope("neurons.0"):
+        z = (x * 2).tanh()
+    assert "{neurons.0|{{data —|<o0> grad —}}}" in to_dot(z, collapse="neuron", data={})
+    with pytest.raises(TypeError, match="data must be a mapping Value -> float | None, got list"):
+        to_dot(y, data=[1.0])
+
+
 def test_drawn_with_changes_the_picture_not_the_steps():
     trace = record_backward(neuron())
     top_down = trace.drawn_with(rankdir="TB", legend=True)
@@ -92,6 +121,8 @@ def test_drawn_with_changes_the_picture_not_the_steps():
     assert "rankdir=LR" in trace.frame_dot(0) and top_down.frame_svg(0) != trace.frame_svg(0)
     with pytest.raises(TypeError, match="sets grads itself"):
         trace.drawn_with(grads={})
+    with pytest.raises(TypeError, match="sets data itself"):
+        trace.drawn_with(data={})
     with pytest.raises(TypeError, match="unknown drawing option.*colour"):
         trace.drawn_with(colour="red")
 

@@ -1,8 +1,8 @@
-"""The exported page: self-contained, well-formed, every frame inlined, safe against hostile labels."""
+"""The exported page: self-contained, well-formed, the layout and every frame's changes inlined,
+safe against hostile labels."""
 
 from __future__ import annotations
 
-import builtins
 import json
 import random
 import re
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chainrule import Parameter, Value, sum
 from chainrule.viz.steps import record_backward, record_forward
-from chainrule.viz.steps.pack import pack_frames, unpack_frame
+from chainrule.viz.steps.pack import SvgTemplate, pack_frames, unpack_frame
 
 HOSTILE = "</script><script>alert(1)</script>"
 VOID = {"meta", "input", "br", "hr", "img", "link", "source", "wbr", "col", "area", "base", "embed", "track"}
@@ -73,7 +73,9 @@ def test_page_is_well_formed_and_inlines_every_frame():
     parser = parse(text)
     assert parser.errors == [] and parser.stack == []
     pack = json.loads(parser.scripts["cr-frames"])
-    frames = [unpack_frame(pack, i) for i in range(len(trace))]
+    layout = text.split('<div id="cr-frame">')[1].split("</div>")[0]
+    assert layout == trace.filmstrip().layout_svg
+    frames = [unpack_frame(layout, pack, i) for i in range(len(trace))]
     assert frames == [trace.frame_svg(i) for i in range(len(trace))]
     assert all(frame.startswith("<svg") for frame in frames)
     assert json.loads(parser.scripts["cr-explanations"]) == [trace.explain(i) for i in range(len(trace))]
@@ -117,18 +119,50 @@ def test_save_html_leaves_nothing_behind_on_failure(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-@given(st.lists(st.lists(st.sampled_from(["<g>", "</g>", "a", "b", "", "<svg>"]), max_size=12), max_size=6))
-def test_packed_frames_unpack_exactly(frames_as_lines):
-    frames = ["\n".join(lines) for lines in frames_as_lines]
-    pack = pack_frames(frames)
-    assert [unpack_frame(pack, i) for i in range(len(frames))] == frames
+LAYOUT = """<svg>
+<g id="a" class="node">
+<title>a</title>
+<path fill="#fff" stroke="#374151" d="M0,0"/>
+<text x="1">data 2</text>
+<polyline fill="none" stroke="#374151" points="1,1"/>
+<text x="2">grad —</text>
+</g>
+<g id="e" class="edge">
+<path fill="none" stroke="#6b7280" d="M0,0"/>
+<polygon fill="#6b7280" stroke="#6b7280" points="0,0"/>
+</g>
+</svg>"""
+SLOTS = [("a", -1), ("a", -2), ("a", "style"), ("e", "style")]
+STYLES = st.tuples(st.sampled_from([None, "#fff", "#a78bfa"]), st.sampled_from(["#374151", "#ea580c"]),
+                   st.sampled_from(["1", "2", "3"]), st.booleans())
+TEXTS = st.sampled_from(["grad —", "grad 1", "<b>&\"-'", "data —"])
 
 
-def test_packing_shares_lines_between_frames():
+@st.composite
+def frame_changes(draw):
+    """One frame's changes: a few of the slots, each a new text or style."""
+    slots = draw(st.lists(st.sampled_from(SLOTS), unique=True, max_size=4))
+    return {slot: draw(STYLES if slot[1] == "style" else TEXTS) for slot in slots}
+
+
+@given(st.lists(frame_changes(), max_size=6))
+def test_packed_frames_unpack_exactly(frames):
+    template = SvgTemplate(LAYOUT)
+    layout = {("a", -1): "grad —", ("a", -2): "data 2", ("a", "style"): ("#fff", "#374151", "1", False),
+              ("e", "style"): (None, "#6b7280", "1", False)}
+    pack = json.loads(json.dumps(pack_frames(frames, layout.__getitem__)))  # as the page's JSON
+    entries = [*pack["start"], *(entry for changes in pack["frames"] for entry in changes)]
+    used = {v for changes in [layout, *frames] for slot, v in changes.items() if slot[1] == "style"}
+    assert {tuple(pack["styles"][v]) for _, what, v in entries if what == "s"} <= used  # every index valid
+    for i, changes in enumerate(frames):
+        expected = template.render({slot: v for slot, v in changes.items() if v != layout[slot]})
+        assert unpack_frame(LAYOUT, pack, i) == expected
+
+
+def test_the_page_weighs_about_one_picture():
     rng = random.Random(1)
     xs = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(2)]
     hidden = [sum([Parameter(rng.uniform(-1, 1)) * x for x in xs] + [Parameter(0.0)]).tanh() for _ in range(4)]
     trace = record_backward(sum(hidden))  # a small MLP: 2 inputs, 4 tanh neurons
-    frames = [trace.frame_svg(i) for i in range(len(trace))]
-    packed = json.dumps(pack_frames(frames))
-    assert len(packed) < builtins.sum(map(len, frames)) / 3
+    pack = parse(trace.to_html()).scripts["cr-frames"]
+    assert len(trace) == 36 and len(pack) < len(trace.frame_svg(0)) / 3

@@ -1,4 +1,4 @@
-"""The notebook player, driven without a kernel: slider, buttons, lazily rendered cached frames."""
+"""The notebook player, driven without a kernel: slider, buttons, frames drawn on one layout."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytest.importorskip("ipywidgets")
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Counts SVG renders, to show frames are rendered lazily and only once."""
+    """Counts Graphviz runs, to show every frame is drawn on one layout, made when first needed."""
     calls: list[str] = []
     render = frames.frame_svg
 
@@ -50,7 +50,7 @@ def test_widget_shows_the_frame_and_row_of_the_current_step(renders):
     player.previous.click()
     player.go(-7)
     assert player.step == 0 and player.frame.value == trace.frame_svg(0)
-    assert len(renders) == 4  # frames 0, 1, 4, 3: each rendered once, reused after
+    assert len(renders) == 1  # frames 0, 1, 4, 3: one layout, laid out once, each frame changes it
 
 
 def test_widget_bundle_is_the_box():

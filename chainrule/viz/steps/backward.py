@@ -11,6 +11,7 @@ from typing import Any
 
 from chainrule.engine import Value, backpropagate, topological_order
 from chainrule.engine.anomaly import anomaly_hook
+from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
@@ -95,6 +96,12 @@ class BackwardTrace(Trace):
         step = self.steps[i]
         return {"highlight_nodes": {step.node}, "highlight_edges": {(step.parent, step.node, step.index)},
                 "grads": self.grads_after(i)}
+
+    def _layout_options(self) -> dict[str, Any]:
+        shown: dict[Any, list[float | None]] = {node: [grad] for node, grad in self.seeded.items()}
+        for step in self.steps:
+            shown.setdefault(step.parent, [None]).append(step.grad_after)
+        return {"grads": {node: frames.widest(grads) for node, grads in shown.items()}}
 
 
 def record_backward(root: Value) -> BackwardTrace:

@@ -69,7 +69,11 @@ class ForwardTrace(Trace):
         return super().explain(i) + (f"; local gradients {kept} kept for the backward pass" if kept else "")
 
     def _frame_options(self, i: int) -> dict[str, Any]:
-        return frames.forward_options(self.steps[i].node)
+        computed = {step.node: step.data for step in self.steps[: i + 1]}  # the values known so far
+        return frames.forward_options(self.steps[i].node, computed)
+
+    def _layout_options(self) -> dict[str, Any]:
+        return {"data": {step.node: frames.widest([None, step.data]) for step in self.steps}}
 
 
 def record_forward(root: Value) -> ForwardTrace:

@@ -1,57 +1,194 @@
-"""Packing a page's frames: consecutive frames share most of their SVG lines, so each line is stored
-once and a frame is a list of runs into that table (a 300-step trace of a 200-node graph shrinks
-about fifteen-fold). The page's script unpacks a frame only when it is shown.
+"""A frame as changes to one laid-out SVG: which texts to set, which outlines to recolour.
+
+Python applies the changes to the SVG text (:class:`SvgTemplate`, for ``trace.frame_svg(i)``
+and the notebook player); the page ships the SVG once, the changes of every frame as a little JSON
+(:func:`pack_frames`), and applies them to the live picture in JavaScript (:data:`PATCH_JS`), so a
+300-step page weighs about one picture.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+Style = tuple[str | None, str, str, bool]  # fill (None: leave it), outline colour, outline width, dashed
+Slot = tuple[str, Any]  # (DOT id, k): the k-th last text of that node (k < 0), or "style"
+Change = Any  # the text (a str) for a text slot, a Style for a style slot
 
-def pack_frames(frames: Sequence[str]) -> dict[str, Any]:
-    """``{"lines": [...], "runs": [[start, length, start, length, ...], ...]}``, one run list per frame.
+_GROUP = re.compile(r'<g id="([^"]+)" class="(node|edge)">(.*?)</g>', re.DOTALL)
+_PART = re.compile(r"(<text\b[^>]*>)(.*?)</text>|<(path|polygon|ellipse|polyline)\b([^>]*?)/>", re.DOTALL)
+_SVG_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
 
-    A line repeated inside one frame (``</g>``) gets one entry per repeat, so unchanged stretches
-    of a frame stay one long run.
 
-    >>> pack_frames(["a\\nb\\nc", "a\\nx\\nc"])
-    {'lines': ['a', 'b', 'c', 'x'], 'runs': [[0, 3], [0, 1, 3, 1, 2, 1]]}
+class SvgTemplate:
+    """An SVG from Graphviz, cut where frames differ: the texts and the outline of every node and edge.
+
+    >>> from chainrule.viz import render_svg
+    >>> template = SvgTemplate(render_svg('digraph { a [id="a", label="grad 1"] }'))
+    >>> template.text("a", -1)
+    'grad 1'
+    >>> "grad 0.5" in template.render({("a", -1): "grad 0.5"})
+    True
     """
-    table: dict[tuple[str, int], int] = {}
-    runs = []
-    for frame in frames:
-        repeats: Counter[str] = Counter()
-        frame_runs: list[int] = []
-        for line in frame.split("\n"):
-            repeats[line] += 1
-            index = table.setdefault((line, repeats[line]), len(table))
-            if frame_runs and frame_runs[-2] + frame_runs[-1] == index:
-                frame_runs[-1] += 1
+
+    def __init__(self, svg: str) -> None:
+        self.chunks: list[str] = []  # fixed text and slots, in order: "".join(chunks) == svg
+        self.groups: dict[str, tuple[str, list[int], list[tuple[int, str, dict[str, str]]]]] = {}
+        at = 0
+        for group in _GROUP.finditer(svg):
+            texts: list[int] = []
+            shapes: list[tuple[int, str, dict[str, str]]] = []
+            for part in _PART.finditer(svg, group.start(3), group.end(3)):
+                is_text = part.group(3) is None
+                start, end = (part.start(2), part.end(2)) if is_text else (part.start(), part.end())
+                self.chunks.append(svg[at:start])
+                if is_text:  # the text between the tags is the slot
+                    texts.append(len(self.chunks))
+                else:  # the whole shape element is
+                    attrs = {name: html.unescape(value) for name, value in _SVG_ATTR.findall(part.group(4))}
+                    shapes.append((len(self.chunks), part.group(3), attrs))
+                self.chunks.append(svg[start:end])
+                at = end
+            self.groups[group.group(1)] = (group.group(2), texts, shapes)
+        self.chunks.append(svg[at:])
+
+    def text(self, name: str, k: int) -> str:
+        """The text shown by text ``k`` (negative: from the end) of node ``name``, unescaped."""
+        return html.unescape(self.chunks[self._group(name)[1][k]])
+
+    def render(self, changes: Mapping[Slot, Change]) -> str:
+        """The SVG with ``changes`` made: ``(id, k)`` -> new text, ``(id, "style")`` -> a :data:`Style`."""
+        out = list(self.chunks)
+        for (name, what), value in changes.items():
+            kind, texts, shapes = self._group(name)
+            if what == "style":
+                for n, (index, tag, attrs) in enumerate(shapes):
+                    out[index] = _shape(tag, attrs, value, kind, first=n == 0)
             else:
-                frame_runs += [index, 1]
-        runs.append(frame_runs)
-    return {"lines": [line for line, _ in table], "runs": runs}
+                out[texts[what]] = escape_text(value)
+        return "".join(out)
+
+    def _group(self, name: str) -> tuple[str, list[int], list[tuple[int, str, dict[str, str]]]]:
+        try:
+            return self.groups[name]
+        except KeyError:
+            raise KeyError(f"the laid-out SVG has no node or edge with id {name!r}") from None
 
 
-def unpack_frame(pack: dict[str, Any], i: int) -> str:
-    """Frame ``i`` back from :func:`pack_frames` (the page's script does the same in JavaScript).
+def escape_text(text: str) -> str:
+    """Text for SVG, escaped as Graphviz does (``-`` too, as ``&#45;``).
 
-    >>> unpack_frame(pack_frames(["a\\nb\\nc", "a\\nx\\nc"]), 1)
-    'a\\nx\\nc'
+    >>> escape_text('grad -1 <b>&"')
+    'grad &#45;1 &lt;b&gt;&amp;&quot;'
     """
-    runs, lines = pack["runs"][i], pack["lines"]
-    return "\n".join(line for k in range(0, len(runs), 2) for line in lines[runs[k]: runs[k] + runs[k + 1]])
+    return html.escape(text, quote=True).replace("-", "&#45;")
 
 
-# The JavaScript twin of unpack_frame, pasted into the page.
-UNPACK_JS = """
-  function unpackFrame(pack, i) {
-    var runs = pack.runs[i], out = [];
-    for (var k = 0; k < runs.length; k += 2) {
-      for (var j = runs[k]; j < runs[k] + runs[k + 1]; j++) { out.push(pack.lines[j]); }
+def _shape(tag: str, attrs: dict[str, str], style: Style, kind: str, first: bool) -> str:
+    """One shape element restyled: outline colour, width and dashes; a node's outline (its first
+    shape) takes the fill, an edge's arrowhead the edge's colour."""
+    fill, stroke, width, dashed = style
+    paint = {"fill": attrs.get("fill"), "stroke": stroke, "stroke-width": None if width == "1" else width,
+             "stroke-dasharray": "5,2" if dashed else None}
+    if kind == "edge" and tag == "polygon":
+        paint["fill"] = stroke
+    elif kind == "node" and first and fill is not None:
+        paint["fill"] = fill
+    shown = {**paint, **{name: value for name, value in attrs.items() if name not in paint}}
+    attributes = "".join(f' {name}="{html.escape(v)}"' for name, v in shown.items() if v is not None)
+    return f"<{tag}{attributes}/>"
+
+
+def pack_frames(frames: Iterable[Mapping[Slot, Change]], layout: Callable[[Slot], Change]) -> dict[str, Any]:
+    """Every frame's changes, each as the difference from the frame before, for the page.
+
+    ``frames`` are each frame's changes from the layout; ``layout(slot)`` is what the laid-out
+    SVG shows there. The result: ``styles`` (each distinct :data:`Style` once), ``start`` (the
+    layout's value of every slot some frame changes) and ``frames`` (per frame, ``[id, k, value]``
+    for each slot that differs from the frame before; ``k = "s"`` is a style, its value an index
+    into ``styles``).
+
+    >>> packed = pack_frames([{("n0", -1): "grad 1"}, {("n0", -1): "grad 2"}], lambda slot: "grad —")
+    >>> packed["start"], packed["frames"]
+    ([['n0', -1, 'grad —']], [[['n0', -1, 'grad 1']], [['n0', -1, 'grad 2']]])
+    """
+    styles: dict[Style, int] = {}
+    start: dict[Slot, Change] = {}
+    packed, before = [], {}
+    for now in frames:
+        for slot in now:
+            if slot not in start:
+                start[slot] = layout(slot)
+        shown = [(slot, now.get(slot, start[slot])) for slot in {**before, **now}]
+        packed.append([_entry(slot, value, styles) for slot, value in shown
+                       if value != before.get(slot, start[slot])])
+        before = now
+    first = [_entry(slot, value, styles) for slot, value in start.items()]  # may add styles: list them after
+    return {"styles": [list(style) for style in styles], "start": first, "frames": packed}
+
+
+def unpack_frame(svg: str, pack: dict[str, Any], i: int) -> str:
+    """Frame ``i`` of a page: the laid-out ``svg`` with the packed changes up to frame ``i`` made
+    (what the page's script shows; equal to ``trace.frame_svg(i)``)."""
+    styles = [tuple(style) for style in pack["styles"]]
+    start = {(name, what): value for name, what, value in pack["start"]}
+    state = dict(start)
+    for entries in pack["frames"][: i + 1]:
+        state.update(((name, what), value) for name, what, value in entries)
+    changes = {(name, "style") if what == "s" else (name, what): styles[value] if what == "s" else value
+               for (name, what), value in state.items() if value != start[(name, what)]}
+    return SvgTemplate(svg).render(changes)
+
+
+def _entry(slot: Slot, value: Change, styles: dict[Style, int]) -> list[Any]:
+    name, what = slot
+    if what == "style":
+        return [name, "s", styles.setdefault(value, len(styles))]
+    return [name, what, value]
+
+
+# The JavaScript twin of unpack_frame: filmPlayer(element, pack) returns show(i), which changes the
+# <svg> inside ``element`` (the layout) in place to frame i, touching only what differs from now.
+PATCH_JS = """
+  function frameState(film, i) {
+    var state = {}, lists = [film.start].concat(film.frames.slice(0, i + 1));
+    for (var f = 0; f < lists.length; f++) {
+      for (var k = 0; k < lists[f].length; k++) { var c = lists[f][k]; state[c[0] + " " + c[1]] = c; }
     }
-    return out.join("\\n");
+    return state;
+  }
+  function restyle(group, style) {
+    var edge = group.getAttribute("class") === "edge";
+    var shapes = group.querySelectorAll("path, polygon, ellipse, polyline");
+    for (var k = 0; k < shapes.length; k++) {
+      var s = shapes[k];
+      s.setAttribute("stroke", style[1]);
+      if (style[2] === "1") { s.removeAttribute("stroke-width"); }
+      else { s.setAttribute("stroke-width", style[2]); }
+      if (style[3]) { s.setAttribute("stroke-dasharray", "5,2"); }
+      else { s.removeAttribute("stroke-dasharray"); }
+      if (edge && s.tagName === "polygon") { s.setAttribute("fill", style[1]); }
+      if (!edge && k === 0 && style[0] !== null) { s.setAttribute("fill", style[0]); }
+    }
+  }
+  function filmPlayer(element, film) {
+    var groups = {}, shown = {}, parts = element.querySelectorAll("g.node, g.edge");
+    for (var k = 0; k < parts.length; k++) { groups[parts[k].id] = parts[k]; }
+    for (k = 0; k < film.start.length; k++) {  // the page opens on the layout
+      shown[film.start[k][0] + " " + film.start[k][1]] = film.start[k][2];
+    }
+    return function (i) {
+      var want = frameState(film, i);
+      for (var key in want) {
+        var c = want[key], group = groups[c[0]];
+        if (shown[key] === c[2]) { continue; }
+        shown[key] = c[2];
+        if (c[1] === "s") { restyle(group, film.styles[c[2]]); continue; }
+        var texts = group.getElementsByTagName("text");
+        texts[texts.length + c[1]].textContent = c[2];
+      }
+    };
   }
 """

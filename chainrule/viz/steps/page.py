@@ -1,4 +1,5 @@
-"""The exported web page: every frame inlined, previous/next, a slider and the arrow keys; no network."""
+"""The exported web page: the laid-out graph once, each step's changes as JSON, previous/next, a
+slider and the arrow keys; no network."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import html
 import json
 from typing import Any
 
-from chainrule.viz.steps.pack import UNPACK_JS, pack_frames
+from chainrule.viz.steps.pack import PATCH_JS, pack_frames
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
@@ -26,9 +27,9 @@ table.chainrule-steps{border-collapse:collapse;font-size:.9em}
 _SCRIPT = """
 (function () {
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
-/*unpack*/
-  var frames = data("cr-frames"), why = data("cr-explanations"), count = why.length;
-  var slider = document.getElementById("cr-slider"), frame = document.getElementById("cr-frame");
+/*patch*/
+  var why = data("cr-explanations"), count = why.length, frame = document.getElementById("cr-frame");
+  var showFrame = filmPlayer(frame, data("cr-frames")), slider = document.getElementById("cr-slider");
   var prev = document.getElementById("cr-prev"), next = document.getElementById("cr-next");
   var counter = document.getElementById("cr-counter"), text = document.getElementById("cr-why");
   var rows = document.querySelectorAll("#cr-table tr[data-step]");
@@ -37,7 +38,7 @@ _SCRIPT = """
     i = Math.max(0, Math.min(count - 1, i));
     if (i === current) { return; }
     current = i;
-    frame.innerHTML = unpackFrame(frames, i);
+    showFrame(i);
     text.textContent = why[i];
     slider.value = String(i);
     counter.textContent = "step " + (i + 1) + " / " + count;
@@ -61,7 +62,7 @@ _SCRIPT = """
   });
   show(0);
 })();
-""".replace("/*unpack*/", UNPACK_JS)
+""".replace("/*patch*/", PATCH_JS)
 
 
 def page(trace: Any, title: str) -> str:
@@ -75,7 +76,8 @@ def page(trace: Any, title: str) -> str:
     """
     if not len(trace):
         raise ValueError(f"nothing to step through: {trace.summary()}")
-    frames = [trace.frame_svg(i) for i in range(len(trace))]
+    film = trace.filmstrip()
+    pack = pack_frames((film.changes(i) for i in range(len(trace))), film.layout_value)
     explanations = [trace.explain(i) for i in range(len(trace))]
     last = len(trace) - 1
     return f"""<!DOCTYPE html>
@@ -94,10 +96,10 @@ def page(trace: Any, title: str) -> str:
 <button id="cr-next" type="button" title="next step (→)">next ▶</button>
 <span id="cr-counter">step 1 / {len(trace)}</span>
 </div>
-<div id="cr-frame">{frames[0]}</div>
+<div id="cr-frame">{film.layout_svg}</div>
 <p id="cr-why">{html.escape(explanations[0])}</p>
 <div id="cr-table">{trace._repr_html_()}</div>
-<script type="application/json" id="cr-frames">{script_json(pack_frames(frames))}</script>
+<script type="application/json" id="cr-frames">{script_json(pack)}</script>
 <script type="application/json" id="cr-explanations">{script_json(explanations)}</script>
 <script>{_SCRIPT}</script>
 </body>

@@ -26,7 +26,8 @@ class Trace:
         self.names = names
         self.steps = steps
         self.draw_options: dict[str, Any] = {"max_nodes": None}  # every step's node must be drawn
-        self._svg: dict[int, str] = {}  # frame cache: rendering is the slow part
+        self._svg: dict[int, str] = {}  # frame cache
+        self._film: frames.Filmstrip | None = None  # the one layout every frame is drawn on
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -72,12 +73,12 @@ class Trace:
         unknown = options.keys() - DotOptions.__annotations__.keys()
         if unknown:
             raise TypeError(f"drawn_with: unknown drawing option(s) {', '.join(sorted(unknown))}")
-        taken = options.keys() & {"highlight_nodes", "highlight_edges", "grads"}
+        taken = options.keys() & {"highlight_nodes", "highlight_edges", "grads", "data"}
         if taken:
             raise TypeError(f"drawn_with: the stepper sets {', '.join(sorted(taken))} itself, per frame")
         twin = copy.copy(self)
         twin.draw_options = {**self.draw_options, **options}
-        twin._svg = {}
+        twin._svg, twin._film = {}, None
         return twin
 
     def frame_dot(self, i: int) -> str:
@@ -85,11 +86,26 @@ class Trace:
         return frames.frame_dot(self.root, {**self.draw_options, **self._frame_options(self._index(i))})
 
     def frame_svg(self, i: int) -> str:
-        """Frame ``i`` as an inline ``<svg>`` element (rendered once, then cached)."""
+        """Frame ``i`` as an inline ``<svg>`` element (then cached). Every frame is drawn on one
+        layout, so nodes keep their places from step to step."""
         i = self._index(i)
         if i not in self._svg:
-            self._svg[i] = frames.frame_svg(self.frame_dot(i))
+            self._svg[i] = self.filmstrip().svg(i)
         return self._svg[i]
+
+    def filmstrip(self) -> frames.Filmstrip:
+        """The one layout all frames share (laid out by Graphviz on first use), and each frame's changes.
+
+        >>> from chainrule import Value
+        >>> from chainrule.viz.steps import record_backward
+        >>> trace = record_backward(Value(2.0, label="x") * 3)
+        >>> film = trace.filmstrip()
+        >>> film is trace.filmstrip(), film.layout_svg.startswith("<svg"), film.changes(1)[("n0", -1)]
+        (True, True, 'grad 3')
+        """
+        if self._film is None:
+            self._film = frames.Filmstrip(self)
+        return self._film
 
     def widget(self) -> Any:
         """A notebook player: slider, previous/next buttons, the frame and its table row."""
@@ -98,8 +114,8 @@ class Trace:
         return StepWidget(self)
 
     def to_html(self, title: str | None = None) -> str:
-        """One self-contained HTML page (every frame inlined, no network) that steps with buttons,
-        a slider and the arrow keys."""
+        """One self-contained HTML page (the picture once and each step's changes inlined, no
+        network) that steps with buttons, a slider and the arrow keys."""
         return page.page(self, title or self.summary().split(":")[0].capitalize())
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> Path:
@@ -124,4 +140,8 @@ class Trace:
         raise NotImplementedError
 
     def _frame_options(self, i: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _layout_options(self) -> dict[str, Any]:
+        """The numbers to lay the graph out with: for each node, the widest it shows in any frame."""
         raise NotImplementedError
