@@ -127,7 +127,7 @@ class _Graph:
         self.root, self.order, self.eps, self.atol = root, order, eps, atol
         self.output = root.data
         self.position = {node: i for i, node in enumerate(order)}
-        self.saved = [(node.data, node.local_grads) for node in order]
+        self.saved = [node.data for node in order]
 
     def row(self, x: Value, name: str, analytic: float) -> GradcheckRow:
         downstream = self.downstream(x)
@@ -169,9 +169,9 @@ class _Graph:
         return self.root.data, sides
 
     def restore(self, nodes: list[Value]) -> None:
-        """Put back the data and local gradients these nodes had when the check began."""
+        """Put back the data these nodes had when the check began."""
         for node in nodes:
-            node.data, node.local_grads = self.saved[self.position[node]]
+            node.data = self.saved[self.position[node]]
 
     def describe(self, node: Value) -> str:
         name = node.op.name if node.op is not None else "leaf"

@@ -6,7 +6,12 @@ Everything here is iterative: a chain of a million ops needs no Python recursion
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
+
+from chainrule.engine.ops import FLOAT_MATH
+
+_data = attrgetter("data")
 
 # on_step(node, index, parent, upstream, local, contribution, grad_before)
 StepHook = Callable[[Any, int, Any, Any, Any, Any, Any], None]
@@ -73,10 +78,14 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
     root = order[-1]
     root.grad = 1.0 if root.parents else root.grad + 1.0
     for node in reversed(order):
-        if node.parents:
+        parents = node.parents
+        if parents:
             upstream = node.grad
-            local_grads = node.local_grads if math is None else node.op.local_grads(math, node, *node.parents)
-            steps = zip(node.parents, local_grads)
+            if math is None:  # local gradients come from the op table, at the node's current data
+                local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))
+            else:
+                local_grads = node.op.local_grads(math, node, *parents)
+            steps = zip(parents, local_grads)
             if on_step is not None:
                 steps = _watched(node, upstream, steps, on_step)
             for parent, local in steps:

@@ -15,9 +15,10 @@ from typing import Any
 
 from chainrule.engine.anomaly import raise_forward
 from chainrule.engine.graph import NOT_COMPUTED
+from chainrule.engine.leaves import Constant
 from chainrule.engine.modes import MODES
-from chainrule.engine.ops import FLOAT_MATH, Op
-from chainrule.engine.value import Constant, Value
+from chainrule.engine.ops import Op
+from chainrule.engine.value import Value
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -53,7 +54,7 @@ def constant(x: Any) -> Value | None:
     out = _new(Constant)
     out.data = data
     out.grad = NOT_COMPUTED
-    out.parents = out.local_grads = ()
+    out.parents = ()
     out.op = None
     out.label = ""
     out.scope = MODES.scope
@@ -61,7 +62,7 @@ def constant(x: Any) -> Value | None:
 
 
 def unary(op: Op, a: Value) -> Value:
-    """The node ``op(a)``, its data and local gradient computed now.
+    """The node ``op(a)``, its data computed now (local gradients when backward needs them).
 
     >>> from chainrule import OPS, Value
     >>> unary(OPS["neg"], Value(2.0)).data
@@ -76,9 +77,8 @@ def unary(op: Op, a: Value) -> Value:
     if MODES.grad_enabled:
         out.parents = (a,)
         out.op = op
-        out.local_grads = op.local_grads(FLOAT_MATH, data, x)
     else:
-        out.parents = out.local_grads = ()
+        out.parents = ()
         out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
@@ -89,8 +89,8 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     """The node ``op(a, b)``; ``a`` and ``b`` may be the same node (``a * a``).
 
     >>> from chainrule import OPS, Value
-    >>> a = Value(3.0); binary(OPS["mul"], a, a).local_grads
-    (3.0, 3.0)
+    >>> a = Value(3.0); binary(OPS["mul"], a, a).parents == (a, a)
+    True
     """
     x, y = a.data, b.data
     out = _new(Value)
@@ -101,9 +101,8 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     if MODES.grad_enabled:
         out.parents = (a, b)
         out.op = op
-        out.local_grads = op.local_grads(FLOAT_MATH, data, x, y)
     else:
-        out.parents = out.local_grads = ()
+        out.parents = ()
         out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
@@ -126,9 +125,8 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     if MODES.grad_enabled:
         out.parents = parents
         out.op = op
-        out.local_grads = op.local_grads(FLOAT_MATH, data, *xs)
     else:
-        out.parents = out.local_grads = ()
+        out.parents = ()
         out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)

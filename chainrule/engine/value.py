@@ -49,7 +49,7 @@ class Value:
     (3.0, -3.0, -4.0)
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "local_grads", "label", "scope")
+    __slots__ = ("data", "grad", "parents", "op", "label", "scope")
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -58,7 +58,6 @@ class Value:
         self.grad: Any = NOT_COMPUTED
         self.parents: tuple[Value, ...] = ()
         self.op: Op | None = None
-        self.local_grads: tuple[Any, ...] = ()
         self.label = label
         self.scope = MODES.scope
 
@@ -137,7 +136,7 @@ class Value:
             node.grad = NOT_COMPUTED
 
     def forward(self) -> float:
-        """Recompute this node's ``data`` and local gradients from its parents' current data.
+        """Recompute this node's ``data`` from its parents' current data.
 
         >>> from chainrule import Value
         >>> x = Value(2.0); y = x * 3; x.data = 5.0
@@ -146,9 +145,7 @@ class Value:
         """
         op = self.op
         if op is not None:
-            xs = [parent.data for parent in self.parents]
-            self.data = op.forward(*xs)
-            self.local_grads = op.local_grads(FLOAT_MATH, self.data, *xs)
+            self.data = op.forward(*[parent.data for parent in self.parents])
             check_forward(self)
         return self.data
 
@@ -163,6 +160,22 @@ class Value:
         """
         graph.recompute(graph.topological_order(self))
         return self.data
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d self / d parent for each parent, by the op's rule at the current data (``()`` for a leaf).
+
+        A node keeps what determines them (op, parents, data) rather than the numbers, which saves
+        an allocation per node; backward computes them from the same rule.
+
+        >>> from chainrule import Value
+        >>> a, b = Value(2.0), Value(5.0)
+        >>> (a * b).local_grads, (a + b).local_grads
+        ((5.0, 2.0), (1.0, 1.0))
+        """
+        if self.op is None:
+            return ()
+        return tuple(self.op.local_grads(FLOAT_MATH, self.data, *[p.data for p in self.parents]))
 
     @property
     def has_grad(self) -> bool:
@@ -188,29 +201,7 @@ class Value:
         return f"{type(self).__name__}({text})"
 
 
-class Constant(Value):
-    """A leaf made from a Python number inside a formula (the ``2`` in ``2 * x``).
-
-    >>> from chainrule import Value
-    >>> (Value(1.0) * 2).parents[1]
-    Constant(data=2.0)
-    """
-
-    __slots__ = ()
-
-
-class Parameter(Value):
-    """A leaf that a model learns (weights and biases); pictures colour it apart from inputs.
-
-    >>> from chainrule import Parameter
-    >>> w = Parameter(0.5, label="w"); (w * 4).backward(); w.grad
-    4.0
-    """
-
-    __slots__ = ()
-
-
 # The node makers create Values, so they live in nodes.py and are bound here, after the classes.
 from chainrule.engine.nodes import apply, binary, constant, to_float, unary
 
-__all__ = ["NOT_COMPUTED", "Constant", "Parameter", "Value", "apply"]
+__all__ = ["NOT_COMPUTED", "Value", "apply"]
