@@ -25,6 +25,8 @@ class _NotComputed(float):
 
 NOT_COMPUTED: float = _NotComputed(0.0)
 
+MANY: Any = object()  # in Value._b: the node's parents are the tuple in _a (an n-ary op)
+
 
 def topological_order(root: Any) -> list[Any]:
     """Every node ``root`` depends on, each after all of its parents, ``root`` last.
@@ -73,15 +75,18 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
     6.0
     """
     for node in order:
-        if node.parents:
+        if node._a is not None:
             node.grad = 0.0
     root = order[-1]
-    root.grad = 1.0 if root.parents else root.grad + 1.0
+    root.grad = 1.0 if root._a is not None else root.grad + 1.0
+    if math is None and on_step is None:
+        _float_pass(order)
+        return
     for node in reversed(order):
         parents = node.parents
         if parents:
             upstream = node.grad
-            if math is None:  # local gradients come from the op table, at the node's current data
+            if math is None:
                 local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))
             else:
                 local_grads = node.op.local_grads(math, node, *parents)
@@ -89,7 +94,26 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
             if on_step is not None:
                 steps = _watched(node, upstream, steps, on_step)
             for parent, local in steps:
-                parent.grad += local * upstream  # the one place gradients are accumulated
+                parent.grad += local * upstream  # the chain rule (general form)
+
+
+def _float_pass(order: list[Any]) -> None:
+    """The chain rule with float local gradients and no hook: backpropagate's hot path, written out
+    per number of parents so that no tuple is built per node."""
+    for node in reversed(order):
+        a = node._a
+        if a is not None:
+            upstream, b, rule = node.grad, node._b, node.op.local_grads
+            if b is None:
+                (local,) = rule(FLOAT_MATH, node.data, a.data)
+                a.grad += local * upstream
+            elif b is not MANY:
+                local_a, local_b = rule(FLOAT_MATH, node.data, a.data, b.data)
+                a.grad += local_a * upstream
+                b.grad += local_b * upstream
+            else:
+                for parent, local in zip(a, rule(FLOAT_MATH, node.data, *map(_data, a))):
+                    parent.grad += local * upstream
 
 
 def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step: StepHook) -> Iterator[Any]:

@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from chainrule.engine.anomaly import raise_forward
-from chainrule.engine.graph import NOT_COMPUTED
+from chainrule.engine.graph import MANY, NOT_COMPUTED
 from chainrule.engine.leaves import Constant
 from chainrule.engine.modes import MODES
 from chainrule.engine.ops import Op
@@ -54,8 +54,7 @@ def constant(x: Any) -> Value | None:
     out = _new(Constant)
     out.data = data
     out.grad = NOT_COMPUTED
-    out.parents = ()
-    out.op = None
+    out._a = out._b = out.op = None
     out.label = ""
     out.scope = MODES.scope
     return out
@@ -74,12 +73,11 @@ def unary(op: Op, a: Value) -> Value:
     out.grad = NOT_COMPUTED
     out.label = ""
     out.scope = MODES.scope
+    out._b = None
     if MODES.grad_enabled:
-        out.parents = (a,)
-        out.op = op
+        out._a, out.op = a, op
     else:
-        out.parents = ()
-        out.op = None
+        out._a = out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
     return out
@@ -99,11 +97,9 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     out.label = ""
     out.scope = MODES.scope
     if MODES.grad_enabled:
-        out.parents = (a, b)
-        out.op = op
+        out._a, out._b, out.op = a, b, op
     else:
-        out.parents = ()
-        out.op = None
+        out._a = out._b = out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
     return out
@@ -123,11 +119,9 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     out.label = ""
     out.scope = MODES.scope
     if MODES.grad_enabled:
-        out.parents = parents
-        out.op = op
+        out._a, out._b, out.op = parents, MANY, op
     else:
-        out.parents = ()
-        out.op = None
+        out._a = out._b = out.op = None
     if MODES.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)
     return out

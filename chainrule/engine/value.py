@@ -7,7 +7,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook, check_forward
-from chainrule.engine.graph import NOT_COMPUTED
+from chainrule.engine.graph import MANY, NOT_COMPUTED
 from chainrule.engine.modes import MODES
 from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
 
@@ -31,8 +31,10 @@ def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[
 def _function(name: str, doc: str) -> Callable[[Value], Value]:
     """The method ``self.<name>()`` applying the one-input op ``OPS[name]``."""
 
+    op = OPS[name]
+
     def method(self: Value) -> Value:
-        return unary(OPS[name], self)
+        return unary(op, self)
 
     method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", doc
     return method
@@ -49,15 +51,17 @@ class Value:
     (3.0, -3.0, -4.0)
     """
 
-    __slots__ = ("data", "grad", "parents", "op", "label", "scope")
+    # The parents sit in two slots, not a tuple: one allocation per node instead of two halves the
+    # cyclic GC's work while a graph is built. Unary: _a; binary: _a, _b; n-ary: a tuple in _a, MANY in _b.
+    __slots__ = ("data", "grad", "op", "label", "scope", "_a", "_b")
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.60}")
         self.data = to_float(data, type(self).__name__)
         self.grad: Any = NOT_COMPUTED
-        self.parents: tuple[Value, ...] = ()
         self.op: Op | None = None
+        self._a = self._b = None  # no parents: a leaf
         self.label = label
         self.scope = MODES.scope
 
@@ -66,12 +70,6 @@ class Value:
     __sub__, __rsub__ = _operator("sub", "sub"), _operator("sub", "sub", reflected=True)
     __mul__, __rmul__ = _operator("mul", "mul"), _operator("mul", "mul", reflected=True)
     __truediv__, __rtruediv__ = _operator("div", "truediv"), _operator("div", "truediv", reflected=True)
-
-    def __neg__(self) -> Value:
-        return unary(OPS["neg"], self)
-
-    def __abs__(self) -> Value:
-        return unary(OPS["abs"], self)
 
     def __pow__(self, exponent: float) -> Value:
         k = None if isinstance(exponent, Value) else constant(exponent)
@@ -98,6 +96,7 @@ class Value:
     sin = _function("sin", "Sine (radians). ``Value(0.0).sin().data == 0.0``")
     cos = _function("cos", "Cosine (radians). ``Value(0.0).cos().data == 1.0``")
     abs = _function("abs", "Absolute value; its gradient at 0 is 0 (a kink).")
+    __neg__, __abs__ = _function("neg", "-self, one node."), abs
 
     def maximum(self, other: Value | float) -> Value:
         """The larger of two values; the gradient goes to the winner (ties go to ``self``).
@@ -162,6 +161,20 @@ class Value:
         return self.data
 
     @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node, in argument order, duplicates kept (``a * a``).
+
+        >>> from chainrule import Value
+        >>> a = Value(2.0, label="a")
+        >>> [p.label for p in (a * a).parents], Value(1.0).parents
+        (['a', 'a'], ())
+        """
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return a if b is MANY else (a, b)
+
+    @property
     def local_grads(self) -> tuple[float, ...]:
         """d self / d parent for each parent, by the op's rule at the current data (``()`` for a leaf).
 
@@ -185,20 +198,16 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for nodes made by the user, not by an op."""
-        return not self.parents
+        return self._a is None
 
-    # --- micrograd compatibility (its draw_dot reads these) ------------------------------------
-
+    # micrograd compatibility: its draw_dot reads _prev and _op
     _prev = property(lambda self: set(self.parents), doc="The parents as a set, as micrograd has them.")
     _op = property(lambda self: self.op.label if self.op is not None else "", doc="The op's label.")
 
     def __repr__(self) -> str:
-        text = f"data={self.data!r}"
-        if self.has_grad:
-            text += f", grad={self.grad!r}"
-        if self.label:
-            text += f", label={self.label!r}"
-        return f"{type(self).__name__}({text})"
+        grad = f", grad={self.grad!r}" if self.has_grad else ""
+        label = f", label={self.label!r}" if self.label else ""
+        return f"{type(self).__name__}(data={self.data!r}{grad}{label})"
 
 
 # The node makers create Values, so they live in nodes.py and are bound here, after the classes.
