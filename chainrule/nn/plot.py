@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from chainrule.nn._files import write_atomic
+from chainrule.engine.files import write_atomic
 from chainrule.nn.train import predict
 
 

@@ -12,9 +12,9 @@ True
 .pdf with Graphviz's ``dot``). Colours and the legend are described in :mod:`chainrule.viz.style`.
 """
 
+from chainrule.engine.files import write_atomic
 from chainrule.viz.dot import GraphTooLargeWarning, to_dot
 from chainrule.viz.draw import Drawing, draw, save, to_svg
-from chainrule.viz.files import write_atomic
 from chainrule.viz.ids import dot_ids, edge_id, op_id, value_id
 from chainrule.viz.options import DotOptions
 from chainrule.viz.render import RenderError, render_svg, renderer, supported_formats

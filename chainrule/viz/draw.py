@@ -9,8 +9,8 @@ from typing import Any, Unpack
 import graphviz
 
 from chainrule.engine import Value
+from chainrule.engine.files import write_atomic
 from chainrule.viz.dot import GRAPH_NAME, to_dot
-from chainrule.viz.files import write_atomic
 from chainrule.viz.options import DotOptions
 from chainrule.viz.render import render, render_svg
 

@@ -1,4 +1,5 @@
-"""Writing a file atomically: a temporary file in the same folder, then ``os.replace``.
+"""Writing a file atomically (for saved models, pictures and pages): a temporary file in the same folder,
+then ``os.replace``.
 
 A failed or interrupted write leaves any old file untouched and no temporary file behind.
 """
