@@ -45,8 +45,11 @@ class NodeCheck:
                 f"numeric {_numbers(self.numeric)}")
 
 
-@dataclass(frozen=True)
-class AuditReport:
+_HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "rel error", "band", "note")
+
+
+@dataclass(frozen=True, repr=False)
+class AuditReport(tables.TableReport):
     """The result of :func:`~chainrule.engine.audit.audit`: every op node, in topological order.
 
     >>> from chainrule import Value
@@ -55,6 +58,8 @@ class AuditReport:
     >>> report.ok, report.first_failure, [check.op for check in report]
     (True, None, ['mul', 'tanh'])
     """
+
+    HEADER = _HEADER
 
     nodes: tuple[NodeCheck, ...]
     eps: float
@@ -93,24 +98,11 @@ class AuditReport:
             raise GradcheckError(f"audit: local gradient rule disagrees at {first.describe()} "
                                  f"({first.band}{'; ' + first.note if first.note else ''})", self)
 
-    def __repr__(self) -> str:
-        return f"<{self._summary()}>"
+    def _all(self) -> tuple[Any, ...]:
+        return self.nodes
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain-text display
-        printer.text(str(self))
-
-    def __str__(self) -> str:
-        shown = self._shown()
-        return f"{self._summary()}\n{tables.text(_HEADER, _cells(shown))}" if shown else self._summary()
-
-    def _repr_html_(self) -> str:
-        shown = self._shown()
-        return tables.html(self._summary(), _HEADER, _cells(shown), [c.band for c in shown])
-
-    def _shown(self) -> tuple[NodeCheck, ...]:
-        if len(self.nodes) <= tables.MAX_ROWS_SHOWN:
-            return self.nodes
-        return tuple(check for check in self.nodes if check.band != "good")
+    def _cells(self, rows: tuple[Any, ...]) -> list[tuple[str, ...]]:
+        return _cells(rows)
 
     def _summary(self) -> str:
         head = f"audit: {len(self.nodes)} op node(s), eps={self.eps:g}"
@@ -122,7 +114,6 @@ class AuditReport:
         return f"{head}: FAILED at {len(self.failures)} node(s); first: {first.describe()}{more}"
 
 
-_HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "rel error", "band", "note")
 
 
 def _cells(checks: tuple[NodeCheck, ...]) -> list[tuple[str, ...]]:

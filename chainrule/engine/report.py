@@ -89,8 +89,11 @@ class GradcheckError(AssertionError):
         self.report = report
 
 
-@dataclass(frozen=True)
-class GradcheckReport:
+_HEADER = ("input", "value", "analytic", "numeric", "abs error", "rel error", "band", "note")
+
+
+@dataclass(frozen=True, repr=False)
+class GradcheckReport(tables.TableReport):
     """The result of :func:`~chainrule.engine.gradcheck.gradcheck`: one row per input.
 
     ``str(report)`` is a text table, Jupyter shows an HTML table; ``report["x"]`` is the row named x.
@@ -100,6 +103,8 @@ class GradcheckReport:
     >>> report.ok, [row.name for row in report], report["y"].band
     (True, ['x', 'y'], 'good')
     """
+
+    HEADER = _HEADER
 
     rows: tuple[GradcheckRow, ...]
     output: float
@@ -153,24 +158,11 @@ class GradcheckReport:
         hint = "audit(root) names the node whose local gradient rule is wrong"
         raise GradcheckError(f"{message}\n{tables.text(_HEADER, _cells(self.failures[:10]))}\n{hint}", self)
 
-    def __repr__(self) -> str:
-        return f"<{self._summary()}>"
+    def _all(self) -> tuple[Any, ...]:
+        return self.rows
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain-text display
-        printer.text(str(self))
-
-    def __str__(self) -> str:
-        shown = self._shown()
-        return f"{self._summary()}\n{tables.text(_HEADER, _cells(shown))}" if shown else self._summary()
-
-    def _repr_html_(self) -> str:
-        shown = self._shown()
-        return tables.html(self._summary(), _HEADER, _cells(shown), [r.band for r in shown])
-
-    def _shown(self) -> tuple[GradcheckRow, ...]:
-        if len(self.rows) <= tables.MAX_ROWS_SHOWN:
-            return self.rows
-        return tuple(row for row in self.rows if row.band != "good")
+    def _cells(self, rows: tuple[Any, ...]) -> list[tuple[str, ...]]:
+        return _cells(rows)
 
     def _summary(self) -> str:
         verdict = "OK" if self.ok else f"FAILED ({len(self.failures)} failing)"
@@ -180,7 +172,6 @@ class GradcheckReport:
         return f"gradcheck: {len(self.rows)} input(s), eps={self.eps:g}{kinks}: {verdict}{more}"
 
 
-_HEADER = ("input", "value", "analytic", "numeric", "abs error", "rel error", "band", "note")
 
 
 def _cells(rows: tuple[GradcheckRow, ...]) -> list[tuple[str, ...]]:

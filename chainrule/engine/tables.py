@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as _html
 from collections.abc import Sequence
+from typing import Any
 
 MAX_ROWS_SHOWN = 40  # bigger reports show only the rows that are not good, in str() and HTML
 
@@ -74,3 +75,40 @@ def _html_row(row: Sequence[str], band: str) -> str:
 
 def _one_line(cell: str) -> str:
     return cell.replace("\r", " ").replace("\n", " ")
+
+
+class TableReport:
+    """What the gradcheck and audit reports share: a one-line repr, a text table and an HTML table.
+
+    A subclass gives ``_all()`` (its rows, each with a ``band``), ``_summary()``, ``HEADER`` and
+    ``_cells(rows)``; reports longer than :data:`MAX_ROWS_SHOWN` show only the rows that are not good.
+    """
+
+    HEADER: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<{self._summary()}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's plain-text display
+        printer.text(str(self))
+
+    def __str__(self) -> str:
+        shown = self._shown()
+        return f"{self._summary()}\n{text(self.HEADER, self._cells(shown))}" if shown else self._summary()
+
+    def _repr_html_(self) -> str:
+        shown = self._shown()
+        return html(self._summary(), self.HEADER, self._cells(shown), [row.band for row in shown])
+
+    def _shown(self) -> tuple[Any, ...]:
+        rows = self._all()
+        return rows if len(rows) <= MAX_ROWS_SHOWN else tuple(row for row in rows if row.band != "good")
+
+    def _all(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def _cells(self, rows: tuple[Any, ...]) -> list[tuple[str, ...]]:
+        raise NotImplementedError
