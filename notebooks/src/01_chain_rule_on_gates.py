@@ -14,7 +14,6 @@
 # backpropagation.
 
 # %%
-from IPython.display import SVG
 
 import chainrule
 from chainrule import Value
@@ -68,13 +67,13 @@ trace
 # and edge highlighted. Step 1, the multiply gate sending $1 \times (-4)$ to $q$:
 
 # %%
-SVG(trace.frame_svg(0))
+trace.frame(0)
 
 # %% [markdown]
 # Step 3, the add gate passing $q$'s gradient unchanged to $x$:
 
 # %%
-SVG(trace.frame_svg(2))
+trace.frame(2)
 
 # %% [markdown]
 # After the last step every gradient is filled in: the ordinary picture after `backward()`.
@@ -124,7 +123,7 @@ for step in gates:
 # %%
 loser = next(i for i, step in enumerate(gates) if step.parent_name == "w")
 print(gates.explain(loser))
-SVG(gates.frame_svg(loser))
+gates.frame(loser)
 
 # %% [markdown]
 # ### When a value is used twice, its gradients add
@@ -174,11 +173,11 @@ steps
 # %%
 exp_step = next(i for i, step in enumerate(steps) if step.op == "exp")
 print(steps.explain(exp_step))
-SVG(steps.frame_svg(exp_step))
+steps.frame(exp_step)
 
 # %%
 print(steps.explain(len(steps) - 1))
-SVG(steps.frame_svg(len(steps) - 1))
+steps.frame(len(steps) - 1)
 
 # %% [markdown]
 # The gradient reaching `dot` is $0.1966$. That is no accident: the sigmoid

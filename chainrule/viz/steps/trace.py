@@ -14,6 +14,19 @@ from chainrule.viz.steps import frames, page
 from chainrule.viz.steps.table import html_table, text_table
 
 
+class SVGFrame(str):
+    """An SVG string that Jupyter displays as a picture rather than as text."""
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return "<frame: an SVG picture>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 class Trace:
     """What backward and forward traces share: a sequence of steps that prints as a table, draws
     frames, plays in a notebook and exports a page. Subclasses say what a row and a frame show."""
@@ -84,6 +97,17 @@ class Trace:
     def frame_dot(self, i: int) -> str:
         """The DOT text of frame ``i``: the graph as it stands at step ``i``, that step highlighted."""
         return frames.frame_dot(self.root, {**self.draw_options, **self._frame_options(self._index(i))})
+
+    def frame(self, i: int) -> SVGFrame:
+        """Frame ``i`` as a picture Jupyter shows inline (the SVG text of :meth:`frame_svg`).
+
+        >>> from chainrule import Value
+        >>> from chainrule.viz.steps import record_backward
+        >>> picture = record_backward(Value(2.0, label="a") * 3).frame(0)
+        >>> picture._repr_svg_().startswith("<svg"), repr(picture)
+        (True, '<frame: an SVG picture>')
+        """
+        return SVGFrame(self.frame_svg(i))
 
     def frame_svg(self, i: int) -> str:
         """Frame ``i`` as an inline ``<svg>`` element (then cached). Every frame is drawn on one
