@@ -12,19 +12,30 @@ from chainrule.engine import Value, topological_order
 
 
 def value_id(index: int) -> str:
-    """The DOT id of the value node at ``index`` in the topological order. ``value_id(3) == 'n3'``"""
+    """The DOT id of the value node at ``index`` in the topological order.
+
+    >>> value_id(3)
+    'n3'
+    """
     return f"n{index}"
 
 
 def op_id(index: int) -> str:
-    """The DOT id of the small op node that produces value node ``index``. ``op_id(3) == 'n3_op'``"""
+    """The DOT id of the small op node that produces value node ``index``.
+
+    >>> op_id(3)
+    'n3_op'
+    """
     return f"n{index}_op"
 
 
 def edge_id(index: int, position: int) -> str:
     """The DOT id of the edge from input ``position`` of node ``index`` into its op node.
 
-    ``edge_id(3, 1) == 'n3_in1'``: in ``a + a`` the two edges are ``n1_in0`` and ``n1_in1``.
+    In ``a + a`` the two edges are ``n1_in0`` and ``n1_in1``:
+
+    >>> edge_id(1, 0), edge_id(1, 1)
+    ('n1_in0', 'n1_in1')
     """
     return f"n{index}_in{position}"
 

@@ -61,7 +61,11 @@ def renderer(choice: str | None = None) -> str:
 
 
 def supported_formats(choice: str | None = None) -> tuple[str, ...]:
-    """The output formats of the renderer :func:`renderer` picks. ``supported_formats("wasm") == ('svg',)``"""
+    """The output formats of the renderer :func:`renderer` picks (PNG and PDF need Graphviz's ``dot``).
+
+    >>> supported_formats("wasm")
+    ('svg',)
+    """
     return FORMATS[renderer(choice)]
 
 

@@ -29,7 +29,14 @@ class SVGFrame(str):
 
 class Trace:
     """What backward and forward traces share: a sequence of steps that prints as a table, draws
-    frames, plays in a notebook and exports a page. Subclasses say what a row and a frame show."""
+    frames, plays in a notebook and exports a page. Subclasses say what a row and a frame show.
+
+    >>> from chainrule import Value
+    >>> from chainrule.viz.steps import record_backward
+    >>> trace = record_backward(Value(2.0, label="a") * 3)
+    >>> len(trace), trace[0].parent_name, "<svg" in trace.frame_svg(0)
+    (2, 'a', True)
+    """
 
     HEADERS: tuple[str, ...] = ()
     NUMERIC: tuple[bool, ...] = ()
