@@ -60,8 +60,8 @@ class Op:
 class _FloatMath:
     """The math namespace for float-valued local gradients."""
 
-    sin = staticmethod(floats.sin)
-    cos = staticmethod(floats.cos)
+    sin, cos, exp, log = (staticmethod(f) for f in (floats.sin, floats.cos, floats.exp, floats.log))
+    tanh, sigmoid = staticmethod(math.tanh), staticmethod(floats.sigmoid)
     div = staticmethod(floats.div)  # 1 / 0 under nan_on_domain_error() is NaN, not ZeroDivisionError
 
     @staticmethod
@@ -72,13 +72,10 @@ class _FloatMath:
 class _ValueMath:
     """The math namespace that builds local gradients as Values (``backward(create_graph=True)``)."""
 
-    @staticmethod
-    def sin(x: Any) -> Any:
-        return x.sin()
-
-    @staticmethod
-    def cos(x: Any) -> Any:
-        return x.cos()
+    sin, cos, exp, log, tanh, sigmoid = (
+        staticmethod(lambda x, name=name: getattr(x, name)())  # Value.sin(x), Value.cos(x), ...
+        for name in ("sin", "cos", "exp", "log", "tanh", "sigmoid")
+    )
 
     @staticmethod
     def div(a: Any, b: Any) -> Any:
