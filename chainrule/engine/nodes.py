@@ -137,6 +137,8 @@ def apply(op: Op, *inputs: Value | float) -> Value:
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     parents = as_parents(op, inputs)
+    if not parents:  # e.g. sum([]): nothing to differentiate, a constant
+        return constant(op.forward())  # type: ignore[return-value]
     if len(parents) == 1:
         return unary(op, parents[0])
     if len(parents) == 2:

@@ -26,3 +26,10 @@ def test_a_custom_op_written_once_gives_first_and_second_derivatives():
     (second,) = grad(first, [x])
     sigma = 1 / (1 + math.exp(-0.3))
     assert first.data == pytest.approx(sigma) and second == pytest.approx(sigma * (1 - sigma))
+
+
+def test_an_empty_sum_is_a_constant_zero_leaf():
+    from chainrule import Constant, sum
+
+    empty = sum([])
+    assert isinstance(empty, Constant) and empty.data == 0.0 and empty.is_leaf and empty.parents == ()
