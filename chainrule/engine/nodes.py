@@ -112,6 +112,8 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     >>> nary(OPS["sum"], (Value(1.0), Value(2.0), Value(3.0))).data
     6.0
     """
+    if not parents:  # sum([]): nothing to differentiate, a constant
+        return constant(op.forward())  # type: ignore[return-value]
     xs = list(map(_data, parents))
     out = _new(Value)
     out.data = data = op.forward(*xs)
@@ -137,8 +139,6 @@ def apply(op: Op, *inputs: Value | float) -> Value:
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     parents = as_parents(op, inputs)
-    if not parents:  # e.g. sum([]): nothing to differentiate, a constant
-        return constant(op.forward())  # type: ignore[return-value]
     if len(parents) == 1:
         return unary(op, parents[0])
     if len(parents) == 2:
