@@ -26,6 +26,7 @@ class _NotComputed(float):
 NOT_COMPUTED: float = _NotComputed(0.0)
 
 MANY: Any = object()  # in Value._b: the node's parents are the tuple in _a (an n-ary op)
+_PLACED: Any = object()  # a marker on topological_order's stack
 
 
 def topological_order(root: Any) -> list[Any]:
@@ -40,21 +41,28 @@ def topological_order(root: Any) -> list[Any]:
     >>> [n.label or n.op.name for n in topological_order(b)]
     ['a', 'mul']
     """
-    if not root.parents:
-        return [root]
     order: list[Any] = []
-    visited = {root}
-    stack = [(root, iter(root.parents))]
+    visited: set[Any] = set()
+    stack = [root]  # nodes to visit; _PLACED above a node means all its parents are in the order
+    push, pop = stack.append, stack.pop
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
+        node = pop()
+        if node is _PLACED:
+            order.append(pop())
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        a, b = node._a, node._b  # the parents (see Value.__slots__), read directly: this loop is hot
+        if a is None:
             order.append(node)
+            continue
+        push(node)
+        push(_PLACED)
+        parents = (a,) if b is None else a if b is MANY else (a, b)
+        for parent in reversed(parents):  # reversed: the first parent is visited first
+            if parent not in visited:
+                push(parent)
     return order
 
 
