@@ -18,6 +18,8 @@ from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradchec
 from chainrule.viz import draw, to_svg
 from chainrule.viz.steps import step_through
 
+from chainrule import nn as nn, viz as viz  # noqa: I001 - so `chainrule.nn.MLP` works after `import chainrule`
+
 __version__ = "0.1.0"
 
 __all__ = [

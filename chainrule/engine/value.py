@@ -98,6 +98,9 @@ class Value:
     abs = _function("abs", "Absolute value; its gradient at 0 is 0 (a kink).")
     __neg__, __abs__ = _function("neg", "-self, one node."), abs
 
+    def __pos__(self) -> Value:  # +x is x: no node
+        return self
+
     def maximum(self, other: Value | float) -> Value:
         """The larger of two values; the gradient goes to the winner (ties go to ``self``).
 

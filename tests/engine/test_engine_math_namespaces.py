@@ -33,3 +33,8 @@ def test_an_empty_sum_is_a_constant_zero_leaf():
 
     empty = sum([])
     assert isinstance(empty, Constant) and empty.data == 0.0 and empty.is_leaf and empty.parents == ()
+
+
+def test_unary_plus_is_the_value_itself():
+    x = Value(2.0)
+    assert +x is x
