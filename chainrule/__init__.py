@@ -8,17 +8,28 @@
 0.000726
 """
 
+from chainrule import nn as nn  # noqa: I001 - so `chainrule.nn.MLP` works after `import chainrule`
+from chainrule import viz as viz
 from chainrule.engine import (
-    NOT_COMPUTED, OPS, AnomalyError, Constant, DomainError, Op, Parameter, Value,
-    detect_anomaly, name_scope, nan_on_domain_error, no_grad, topological_order,
+    NOT_COMPUTED,
+    OPS,
+    AnomalyError,
+    Constant,
+    DomainError,
+    Op,
+    Parameter,
+    Value,
+    detect_anomaly,
+    name_scope,
+    nan_on_domain_error,
+    no_grad,
+    topological_order,
 )
 from chainrule.engine.audit import AuditReport, audit
 from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
 from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
 from chainrule.viz import draw, to_svg
 from chainrule.viz.steps import step_through
-
-from chainrule import nn as nn, viz as viz  # noqa: I001 - so `chainrule.nn.MLP` works after `import chainrule`
 
 __version__ = "0.1.0"
 
