@@ -8,7 +8,7 @@
 0.000726
 """
 
-from chainrule import nn as nn  # noqa: I001 - so `chainrule.nn.MLP` works after `import chainrule`
+from chainrule import nn as nn  # so `chainrule.nn.MLP` works after `import chainrule`
 from chainrule import viz as viz
 from chainrule.engine import (
     NOT_COMPUTED,
