@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainrule.engine import Value, backpropagate, topological_order
+from chainrule.engine import Constant, Value, backpropagate, topological_order
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
@@ -69,14 +69,18 @@ class BackwardTrace(Trace):
     HEADERS = ("#", "node", "op", "upstream", "local", "contribution", "input", "before", "after", "why")
     NUMERIC = (True, False, False, True, True, True, False, True, True, False)
 
-    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any], seeded: dict[Any, float]):
+    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any], seeded: dict[Any, float],
+                 left_out: int = 0):
         super().__init__(root, names, steps)
         self.seeded = seeded  # gradients shown before the first step: the root's seed 1, kept leaf grads
+        self.left_out = left_out  # steps into constants applied but not recorded (constants=False)
 
     def summary(self) -> str:
+        name = self.names[self.root]
+        skipped = f", {self.left_out} into constants left out" if self.left_out else ""
         if not self.steps:
-            return f"backward pass of {self.names[self.root]}: no chain-rule steps (the root is a leaf)"
-        return (f"backward pass of {self.names[self.root]}: {len(self)} chain-rule steps"
+            return f"backward pass of {name}: no chain-rule steps{skipped or ' (the root is a leaf)'}"
+        return (f"backward pass of {name}: {len(self)} chain-rule steps{skipped}"
                 " (contribution = upstream × local, added to the input's grad)")
 
     def _cells(self, step: Any) -> list[str]:
@@ -104,32 +108,44 @@ class BackwardTrace(Trace):
         return {"grads": {node: frames.widest(grads) for node, grads in shown.items()}}
 
 
-def record_backward(root: Value) -> BackwardTrace:
+def record_backward(root: Value, *, constants: bool = True) -> BackwardTrace:
     """Run ``root.backward()``'s chain rule and record every application, in order.
 
     The gradients it leaves are those of a plain ``root.backward()`` (leaf gradients accumulate
-    across calls, as there; see :func:`step_through` for a fresh start).
+    across calls, as there; see :func:`step_through` for a fresh start). ``constants=False`` leaves
+    out of the record the steps into a :class:`~chainrule.Constant` (the ``2`` of ``2 * x``): the
+    engine still applies them, the frames show those constants' gradients as not computed, and the
+    kept steps are numbered 1, 2, ...
 
     >>> from chainrule import Value
     >>> a = Value(3.0, label="a")
     >>> trace = record_backward(a + a)
     >>> [(s.grad_before, s.grad_after) for s in trace], a.grad
     ([(0.0, 1.0), (1.0, 2.0)], 2.0)
+    >>> [s.parent_name for s in record_backward(2 * a, constants=False)]
+    ['a']
     """
     check_root(root, "record_backward")
+    _check_flag(constants, "record_backward")
     order = topological_order(root)
     names = node_names(order)
     # what the frames show before any step: the seed, and leaf gradients kept from earlier passes
-    shown = {node: float(node.grad) for node in order if not node.parents and node.has_grad}
+    shown = {node: float(node.grad) for node in order
+             if not node.parents and node.has_grad and (constants or not isinstance(node, Constant))}
     shown[root] = 1.0 if root.parents else float(root.grad) + 1.0
     steps: list[BackwardStep] = []
+    left_out = 0
 
     check = anomaly_hook()  # under detect_anomaly(), stop where plain backward() would
 
     def on_step(node: Value, index: int, parent: Value, upstream: Any, local: Any,
                 contribution: Any, before: Any) -> None:
+        nonlocal left_out
         if check is not None:
             check(node, index, parent, upstream, local, contribution, before)
+        if not constants and isinstance(parent, Constant):
+            left_out += 1
+            return
         upstream, local, contribution, before = (float(x) for x in (upstream, local, contribution, before))
         reason = backward_rule(node, index, local, names)
         steps.append(BackwardStep(
@@ -141,11 +157,12 @@ def record_backward(root: Value) -> BackwardTrace:
         ))
 
     backpropagate(order, on_step=on_step)
-    return BackwardTrace(root, names, steps, shown)
+    return BackwardTrace(root, names, steps, shown, left_out)
 
 
-def step_through(root: Value) -> BackwardTrace:
-    """A backward lesson from scratch: clear earlier gradients, then :func:`record_backward`.
+def step_through(root: Value, *, constants: bool = True) -> BackwardTrace:
+    """A backward lesson from scratch: clear earlier gradients, then :func:`record_backward`
+    (``constants=False``: without the steps into constants).
 
     >>> from chainrule import Value
     >>> x = Value(3.0, label="x")
@@ -153,7 +170,15 @@ def step_through(root: Value) -> BackwardTrace:
     >>> trace = step_through(x * 2)
     >>> trace[0].grad_before, x.grad
     (0.0, 2.0)
+    >>> len(trace), len(step_through(x * 2, constants=False)), x.grad
+    (2, 1, 2.0)
     """
     check_root(root, "step_through")
+    _check_flag(constants, "step_through")
     root.zero_grad()
-    return record_backward(root)
+    return record_backward(root, constants=constants)
+
+
+def _check_flag(constants: Any, caller: str) -> None:
+    if not isinstance(constants, bool):
+        raise TypeError(f"{caller}: constants must be True or False, got {type(constants).__name__}")
