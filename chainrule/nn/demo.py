@@ -83,8 +83,9 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
               flush=True)  # before the progress bar, which writes to stderr
     history, train_seconds = _train(model, points, signs, steps, quiet)
     final = evaluate(model, points, signs, _loss_function(model))
-    boundary = plot_decision_boundary(
-        model, points, labels, folder / "decision-boundary.png",
+    boundary = folder / "decision-boundary.png"
+    plot_decision_boundary(
+        model, points, labels, boundary,
         title=f"chainrule MLP 2-16-16-1 on moons: training accuracy {final.accuracy:.0%}",
     )
     neuron_name, neuron_output = _one_neuron(model, points[0])
