@@ -7,7 +7,7 @@ Collapsing replaces every node under one scope by a single box that shows the sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from chainrule.engine import Value
@@ -37,7 +37,7 @@ def collapse_prefix(scope: Scope | None, level: str | int) -> Scope | None:
 
 @dataclass
 class Group:
-    """The nodes under one collapsed scope; ``outputs`` are those used outside it (or the root).
+    """The nodes under one collapsed scope; ``outputs`` are those used outside it (or drawn outputs).
 
     >>> Group(0, ("layers.0",)).dot_id
     'g0'
@@ -57,14 +57,17 @@ class Group:
         return f"{self.dot_id}:o{self.outputs.index(node)}"
 
 
-def find_groups(order: Sequence[Value], root: Value, level: str | int | None) -> dict[Value, Group]:
-    """Map each collapsed node to its group (empty when ``level`` is None).
+def find_groups(
+    order: Sequence[Value], roots: Collection[Value], level: str | int | None
+) -> dict[Value, Group]:
+    """Map each collapsed node to its group (empty when ``level`` is None); ``roots`` are the
+    picture's outputs, shown by their box even if nothing else uses them.
 
     >>> from chainrule import Value, name_scope
     >>> x = Value(1.0)
     >>> with name_scope("neurons.0"):
     ...     y = (x * 2).tanh()
-    >>> groups = find_groups([x, y.parents[0].parents[1], y.parents[0], y], y, "neuron")
+    >>> groups = find_groups([x, y.parents[0].parents[1], y.parents[0], y], {y}, "neuron")
     >>> group = groups[y]
     >>> group.scope, len(group.members), group.outputs == [y], x in groups
     (('neurons.0',), 3, True, False)
@@ -79,7 +82,7 @@ def find_groups(order: Sequence[Value], root: Value, level: str | int | None) ->
             group = by_scope.setdefault(prefix, Group(len(by_scope), prefix))
             group.members.append(node)
             group_of[node] = group
-    used_outside = {root}
+    used_outside = set(roots)
     for node in order:
         for parent in node.parents:
             if parent in group_of and group_of[parent] is not group_of.get(node):

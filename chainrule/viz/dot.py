@@ -15,7 +15,7 @@ from chainrule.viz import ids, style
 from chainrule.viz.clusters import ClusterTree, Group, Scope, find_groups
 from chainrule.viz.labels import escape_text, group_record, quoted, value_record
 from chainrule.viz.options import DEFAULT_MAX_NODES, Options, check_options
-from chainrule.viz.select import select_nodes
+from chainrule.viz.select import Outputs, as_roots, select_nodes
 
 GRAPH_NAME = "chainrule"
 COLLAPSED_PER_BOX = 100  # with collapse=..., max_nodes counts boxes: walk up to this many nodes per box
@@ -29,7 +29,7 @@ _ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
 
 class GraphTooLargeWarning(UserWarning):
-    """The graph has more than ``max_nodes`` nodes, so only the part nearest the root is drawn.
+    """The graph has more than ``max_nodes`` nodes, so only the part nearest the output(s) is drawn.
 
     >>> import warnings
     >>> from chainrule import Value
@@ -45,7 +45,7 @@ class GraphTooLargeWarning(UserWarning):
 
 
 def to_dot(
-    root: Value,
+    root: Outputs,
     *,
     rankdir: str = "LR",
     highlight_nodes: Collection[Value] | None = None,
@@ -64,6 +64,10 @@ def to_dot(
     (``grad —`` when no backward pass reached it); each op is its own small node, with one edge per
     input (``a + a`` has two).
 
+    ``root`` is one Value, or a list (or tuple) of Values to draw several outputs in one picture,
+    such as a layer's outputs: each is coloured as an output, and a part of the graph they share is
+    drawn once. Node ids follow each output's topological order in turn.
+
     - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom; also ``"RL"``, ``"BT"``).
     - ``highlight_nodes``: Values drawn with a thick orange outline.
     - ``highlight_edges``: ``(parent, child, index)`` triples, ``index`` the position of ``parent``
@@ -78,8 +82,8 @@ def to_dot(
     - ``clusters``: box the nodes of each ``name_scope``; ``collapse="neuron"`` or ``"layer"`` (or a
       scope depth) draws each such scope as one box showing its outputs' data and grad.
     - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
-      (:class:`GraphTooLargeWarning`) and draw only the nodes nearest the root; None draws
-      everything. ``caption``: a title line.
+      (:class:`GraphTooLargeWarning`) and draw only the nodes nearest the root (every given output
+      is kept: more outputs than that is a ValueError); None draws everything. ``caption``: a title.
 
     >>> from chainrule import Value
     >>> a = Value(2.0, label="a")
@@ -93,6 +97,13 @@ def to_dot(
         n0 -> n1_op [id="n1_in0"]
         n0 -> n1_op [id="n1_in1"]
     }
+
+    Several outputs, each drawn as an output (red, thick outline), their shared input once:
+
+    >>> x = Value(3.0, label="x")
+    >>> dot = to_dot([x * 2, x + 1])
+    >>> dot.count('fillcolor="#fca5a5", penwidth=2'), dot.count("{x|data 3|")
+    (2, 1)
     """
     options = check_options(
         rankdir=rankdir, highlight_nodes=highlight_nodes, highlight_edges=highlight_edges, grads=grads,
@@ -102,20 +113,19 @@ def to_dot(
     return "".join(f"{line}\n" for line in [f"digraph {GRAPH_NAME} {{", *body_lines(root, options), "}"])
 
 
-def body_lines(root: Value, options: Options) -> list[str]:
+def body_lines(root: Outputs, options: Options) -> list[str]:
     """The statements inside ``digraph chainrule { ... }``, each indented by one tab."""
-    if not isinstance(root, Value):
-        raise TypeError(f"can only draw a chainrule Value, got {type(root).__name__}: {root!r:.60}")
-    return ["\t" + line for line in _Picture(root, options).lines()]
+    return ["\t" + line for line in _Picture(as_roots(root), options).lines()]
 
 
 class _Picture:
-    def __init__(self, root: Value, options: Options) -> None:
-        self.root, self.options = root, options
+    def __init__(self, roots: tuple[Value, ...], options: Options) -> None:
+        self.roots, self.options = frozenset(roots), options
         self.limit = _walk_limit(options)
-        self.selection = select_nodes(root, self.limit)
+        self.selection = select_nodes(roots, self.limit)
         self.index = {node: i for i, node in enumerate(self.selection.order)}
-        self.groups = find_groups(self.selection.order, root, options.collapse)
+        self.groups = find_groups(self.selection.order, self.roots, options.collapse)
+        self.nearest = "nearest the output" if len(roots) == 1 else "nearest the outputs"
         self.tree = ClusterTree(options.clusters)
         self.edges: list[str] = []
         by_grad = options.color_by == "grad"
@@ -150,7 +160,7 @@ class _Picture:
     def _caption(self) -> str:
         parts = [] if self.options.caption is None else [self.options.caption]
         if self.selection.truncated:
-            parts.append(f"(only the {len(self.selection.order)} nodes nearest the output are drawn)")
+            parts.append(f"(only the {len(self.selection.order)} nodes {self.nearest} are drawn)")
         return '"' + "\\n".join(escape_text(part) for part in parts) + '"' if parts else ""
 
     def _value_node(self, node: Value) -> None:
@@ -173,11 +183,11 @@ class _Picture:
                 self._edge(parent, ids.op_id(i), self._path(node), ids.edge_id(i, position), lit)
 
     def _fill(self, node: Value, grad: float | None) -> str:
-        bold = ", penwidth=2" if node is self.root else ""  # the output stands out in every colouring
+        bold = ", penwidth=2" if node in self.roots else ""  # the outputs stand out in every colouring
         if self.options.color_by == "grad":
             dashed = ', style="filled,dashed"' if grad is None else ""
             return f'fillcolor="{style.grad_shade(grad, self.largest)}"{dashed}{bold}'
-        kind = style.kind_of(node, self.root, self.options.inputs)
+        kind = style.kind_of(node, self.roots, self.options.inputs)
         return f'fillcolor="{style.KIND_FILL[kind]}"{bold}'
 
     def _group_node(self, group: Group) -> None:
@@ -188,7 +198,7 @@ class _Picture:
         ]
         label = group_record(group.scope[-1], rows)
         attrs = f'id="{group.dot_id}", label={label}, fillcolor="{style.GROUP_FILL}"'
-        if self.root in group.outputs:
+        if any(out in self.roots for out in group.outputs):
             attrs += ", penwidth=2"
         if any(member in self.options.highlight_nodes for member in group.members):
             attrs += ", " + _HIGHLIGHT
@@ -230,7 +240,7 @@ class _Picture:
             self.edges.append(f"more -> {target} [style=dashed]")
         warnings.warn(
             f"the graph has more than {self.limit} nodes: drawing only the"
-            f" {len(self.selection.order)} nearest the output (pass max_nodes=None to draw all,"
+            f" {len(self.selection.order)} {self.nearest} (pass max_nodes=None to draw all,"
             " or collapse='neuron' / 'layer' to group them)",
             GraphTooLargeWarning,
             stacklevel=4,
@@ -243,7 +253,8 @@ class _Picture:
     def _legend(self) -> list[str]:
         if not self.options.legend:
             return []
-        found = {style.kind_of(n, self.root, self.options.inputs) for n in self.index if n not in self.groups}
+        drawn = (node for node in self.index if node not in self.groups)
+        found = {style.kind_of(node, self.roots, self.options.inputs) for node in drawn}
         kinds = [kind for kind in style.KIND_FILL if kind in found]
         extras = (["group"] if self.groups else []) + (
             ["highlight"] if self.options.highlight_nodes or self.options.highlight_edges else []

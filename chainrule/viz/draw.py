@@ -8,11 +8,11 @@ from typing import Any, Unpack
 
 import graphviz
 
-from chainrule.engine import Value
 from chainrule.engine.files import write_atomic
 from chainrule.viz.dot import GRAPH_NAME, to_dot
 from chainrule.viz.options import DotOptions
 from chainrule.viz.render import render, render_svg
+from chainrule.viz.select import Outputs
 
 SAVE_FORMATS = ("svg", "png", "pdf", "dot", "gv")
 
@@ -43,8 +43,9 @@ class Drawing(graphviz.Digraph):
         return super().pipe(format, *args, **kwargs)
 
 
-def draw(root: Value, **options: Unpack[DotOptions]) -> Drawing:
-    """The graph of ``root`` as a ``graphviz.Digraph`` (Jupyter shows it inline).
+def draw(root: Outputs, **options: Unpack[DotOptions]) -> Drawing:
+    """The graph of ``root`` as a ``graphviz.Digraph`` (Jupyter shows it inline); ``root`` is one
+    Value or a list of Values (several outputs, e.g. a layer's, in one picture).
 
     Takes the options of :func:`chainrule.viz.to_dot`; ``.source`` is exactly that DOT text.
 
@@ -54,13 +55,16 @@ def draw(root: Value, **options: Unpack[DotOptions]) -> Drawing:
     >>> picture = draw(y, rankdir="TB")
     >>> picture.source == to_dot(y, rankdir="TB"), "data 4" in picture._repr_image_svg_xml()
     (True, True)
+    >>> draw([y, x + 1])  # two outputs sharing x
+    <Drawing 'chainrule': 6 edges>
     """
     lines = to_dot(root, **options).splitlines(keepends=True)
     return Drawing(name=GRAPH_NAME, body=lines[1:-1])
 
 
-def to_svg(root: Value, *, renderer: str | None = None, **options: Unpack[DotOptions]) -> str:
-    """The graph of ``root`` as an SVG document (takes the options of :func:`chainrule.viz.to_dot`).
+def to_svg(root: Outputs, *, renderer: str | None = None, **options: Unpack[DotOptions]) -> str:
+    """The graph of ``root`` (one Value, or a list of them) as an SVG document (takes the options of
+    :func:`chainrule.viz.to_dot`).
 
     ``renderer`` forces ``"dot"`` or ``"wasm"`` (see :func:`chainrule.viz.renderer`).
 
@@ -69,15 +73,19 @@ def to_svg(root: Value, *, renderer: str | None = None, **options: Unpack[DotOpt
     >>> svg = to_svg(a * 2)
     >>> svg.startswith("<?xml") and "data 6" in svg
     True
+    >>> svg = to_svg([a * 2, a - 1])
+    >>> "data 6" in svg and "data 2" in svg
+    True
     """
     return render_svg(to_dot(root, **options), renderer=renderer)
 
 
 def save(
-    root: Value, path: str | os.PathLike[str], *, renderer: str | None = None, **options: Unpack[DotOptions]
+    root: Outputs, path: str | os.PathLike[str], *, renderer: str | None = None, **options: Unpack[DotOptions]
 ) -> Path:
-    """Save the graph of ``root`` to ``path``; the extension picks the format: ``.svg``, ``.png``,
-    ``.pdf`` (these two need Graphviz's ``dot`` program), or ``.dot`` / ``.gv`` (the DOT text).
+    """Save the graph of ``root`` (one Value, or a list of them) to ``path``; the extension picks
+    the format: ``.svg``, ``.png``, ``.pdf`` (these two need Graphviz's ``dot`` program), or
+    ``.dot`` / ``.gv`` (the DOT text).
 
     The file is written atomically: if anything fails, an existing file is left as it was.
     Takes the options of :func:`chainrule.viz.to_dot`.

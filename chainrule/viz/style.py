@@ -5,7 +5,7 @@ Kinds of value node, and their fill colour (the legend shows the same table):
 ========== ================================================ =========
 kind       what it is                                       fill
 ========== ================================================ =========
-output     the root: the Value you drew                     red
+output     the root: the Value you drew (or each of them)   red
 leaf       a Value you made yourself (``Value(2.0)``)       blue
 input      a leaf passed in ``inputs=`` (data, not weights)  yellow
 parameter  a :class:`chainrule.Parameter` (learnable)       green
@@ -106,16 +106,17 @@ def data_text(value: float | None) -> str:
     return NOT_COMPUTED_TEXT if value is None else format_number(value)
 
 
-def kind_of(node: Value, root: Value, inputs: Collection[Value]) -> str:
-    """Which kind of node this is, for its colour (see the table in this module's docstring).
+def kind_of(node: Value, roots: Collection[Value], inputs: Collection[Value]) -> str:
+    """Which kind of node this is, for its colour (see the table in this module's docstring);
+    ``roots`` are the outputs drawn.
 
     >>> from chainrule import Parameter, Value
     >>> w, x = Parameter(0.5), Value(2.0)
     >>> y = w * x
-    >>> [kind_of(n, y, {x}) for n in (y, w, x, y.parents[1])]
+    >>> [kind_of(n, {y}, {x}) for n in (y, w, x, y.parents[1])]
     ['output', 'parameter', 'input', 'input']
     """
-    if node is root:
+    if node in roots:
         return "output"
     if node in inputs:
         return "input"
