@@ -53,7 +53,8 @@ def plot_decision_boundary(
     grids = [[[m[k] for m in margins[i * resolution:(i + 1) * resolution]] for i in range(resolution)]
              for k in range(len(margins[0]))]
     axes = _own_axes() if ax is None else ax
-    _draw(axes, xs, ys, grids, points, classes, count, title)
+    _draw(axes, xs, ys, grids, points, classes, count)
+    axes.set_title(title, **({"fontsize": 10} if ax is None else {}))  # the caller's axes: the caller's style
     figure = axes.figure.figure  # the root figure, also when the axes sit in a subfigure
     if path is not None:
         write_atomic(path, _png(figure))
@@ -109,7 +110,7 @@ def _margins(output: Any) -> list[float]:
 
 
 def _draw(axes: Axes, xs: list[float], ys: list[float], grids: list[list[list[float]]],
-          points: Sequence[Sequence[float]], classes: list[int], count: int, title: str) -> None:
+          points: Sequence[Sequence[float]], classes: list[int], count: int) -> None:
     from matplotlib import colormaps
 
     colours = [colormaps["Spectral"]((k + 0.5) / count) for k in range(count)]
@@ -121,7 +122,6 @@ def _draw(axes: Axes, xs: list[float], ys: list[float], grids: list[list[list[fl
                  edgecolors="black", linewidths=0.5)
     axes.set_xlim(xs[0], xs[-1])
     axes.set_ylim(ys[0], ys[-1])
-    axes.set_title(title, fontsize=10)
 
 
 def _axis(points: Sequence[Sequence[float]], column: int, resolution: int) -> list[float]:

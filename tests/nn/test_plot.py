@@ -77,6 +77,7 @@ def test_without_a_path_nothing_is_written_and_pyplot_is_left_alone(tmp_path, mo
     figures, backend = plt.get_fignums(), _raw_backend()
     figure = plot_decision_boundary(lambda x: Value(x[0] - 0.5), POINTS, [0, 1], title="moons", resolution=5)
     assert isinstance(figure, Figure) and [ax.get_title() for ax in figure.axes] == ["moons"]
+    assert figure.axes[0].title.get_fontsize() == 10
     assert list(tmp_path.iterdir()) == []
     assert plt.get_fignums() == figures and _raw_backend() == backend  # not a pyplot figure, backend kept
     png = figure._repr_png_()  # what Jupyter shows as the cell's result
@@ -92,6 +93,7 @@ def test_draws_into_the_given_axes(tmp_path):
         assert returned is figure and plt.get_fignums() == [figure.number]
         assert left.get_title() == "" and not left.collections
         assert right.get_title() == "right" and len(right.collections) == 3  # two regions and the points
+        assert right.title.get_fontsize() == left.title.get_fontsize()  # the caller's title style
         assert right.get_xlim() == pytest.approx((-0.5, 1.5)) and list(tmp_path.iterdir()) == []
         plot_decision_boundary(lambda x: Value(0.5 - x[1]), POINTS, [0, 1], tmp_path / "both.png", ax=left)
         assert imread(tmp_path / "both.png").shape[:2] == (150, 400)  # the whole figure is written
