@@ -95,6 +95,11 @@ draw(f)
 #   so the whole gradient goes to the winner and none to the loser.
 #
 # CS231n's example: $f = 2\,\big(xy + \max(z, w)\big)$ at $x = 3$, $y = -4$, $z = 2$, $w = -1$.
+#
+# The constant 2 is a leaf of the graph too, and the chain rule sends it a gradient like any other
+# input, but nothing uses it. `constants=False` leaves the steps into constants out of the record
+# (the backward pass still applies them, so every gradient is the same), and the table keeps to
+# the gates' inputs.
 
 # %%
 x, y, z, w = (Value(v, label=name) for v, name in [(3.0, "x"), (-4.0, "y"), (2.0, "z"), (-1.0, "w")])
@@ -104,13 +109,11 @@ total = product + largest
 total.label = "sum"
 f = 2 * total
 f.label = "f"
-gates = step_through(f)
+gates = step_through(f, constants=False)
 gates
 
 # %% [markdown]
-# The constant 2 is a leaf of the graph too, so the multiply gate also sends it a gradient
-# (step 1); nothing uses it, but it is what the chain rule says. The table's `why` column names the
-# pattern of each step; `step.rule` holds it as a word:
+# The table's `why` column names the pattern of each step; `step.rule` holds it as a word:
 
 # %%
 for step in gates:
@@ -151,7 +154,8 @@ print("x.grad =", x.grad, "= y + 1")
 #
 # at $w = (2, -3, -3)$, $x = (-1, -2)$. Written with elementary gates it is a chain of multiply,
 # add, negate, exp, add and divide gates. The weights are `Parameter`s (drawn green), and we
-# label the intermediate nodes so that the table reads like the formula.
+# label the intermediate nodes and leave out the steps into the two constants 1, so that the table
+# reads like the formula.
 
 # %%
 w0, w1, w2 = (chainrule.Parameter(v, label=f"w{i}") for i, v in enumerate([2.0, -3.0, -3.0]))
@@ -163,7 +167,7 @@ e = chainrule.exp(minus)
 denominator = 1 + e
 neuron = 1 / denominator
 minus.label, e.label, denominator.label, neuron.label = "-dot", "e", "1+e", "f"
-steps = step_through(neuron)
+steps = step_through(neuron, constants=False)
 steps
 
 # %% [markdown]

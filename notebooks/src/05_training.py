@@ -22,6 +22,7 @@ from chainrule.nn import (
     l2_regularization,
     make_moons,
     make_spiral,
+    plot_decision_boundary,
     predict,
     softmax_cross_entropy,
     train,
@@ -112,9 +113,12 @@ plt.show()
 # %% [markdown]
 # ## The decision boundary
 #
-# Evaluate the score over a grid covering the plane (under `no_grad`, through `predict`: no graph
-# is kept) and colour each point by the predicted class. The solid line is the boundary $s = 0$;
-# the dashed lines are $s = \pm 1$, the margin that the hinge loss asks every point to clear.
+# `plot_decision_boundary` evaluates the score over a grid covering the plane (under `no_grad`,
+# through `predict`: no graph is kept) and shades the plane by the predicted class. Given an `ax`
+# it draws into it, so more can go on top: here the boundary $s = 0$ (solid) and the lines
+# $s = \pm 1$ (dashed), the margin that the hinge loss asks every point to clear, drawn from the
+# scores on a grid over the same area (the points, with 0.5 to spare on every side).
+# (Without `ax` it returns a figure of its own; given a path, it also writes the figure as a PNG.)
 
 # %%
 def grid_over(X, resolution=40):
@@ -124,14 +128,11 @@ def grid_over(X, resolution=40):
     return xs, ys, [[x, y] for y in ys for x in xs]
 
 
+fig, ax = plt.subplots(figsize=(5.5, 4))
+plot_decision_boundary(model, points, classes, ax=ax, title="moons: decision boundary and margins")
 xs, ys, grid = grid_over(X)
 score = np.array([s.data for s in predict(model, grid)]).reshape(len(ys), len(xs))
-
-fig, ax = plt.subplots(figsize=(5.5, 4))
-ax.contourf(xs, ys, score > 0, levels=1, cmap="coolwarm", alpha=0.35)
 ax.contour(xs, ys, score, levels=[-1, 0, 1], colors="black", linestyles=["--", "-", "--"], linewidths=1)
-ax.scatter(X[:, 0], X[:, 1], c=classes, cmap="coolwarm", edgecolors="black", linewidths=0.5)
-ax.set_title("moons: decision boundary and margins")
 plt.show()
 
 # %% [markdown]
@@ -166,17 +167,15 @@ spiral_history = train(spiral_model, spiral_points, spiral_classes, softmax_cros
                        Adam(spiral_model.parameters(), lr=0.05), epochs=30, batch_size=15, progress=False)
 print("spiral:", evaluate(spiral_model, spiral_points, spiral_classes, softmax_cross_entropy))
 
-# %%
-xs, ys, grid = grid_over(S)
-predicted = np.array([np.argmax([z.data for z in out]) for out in predict(spiral_model, grid)])
+# %% [markdown]
+# With three scores, each region is where its class's score is the largest:
 
+# %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 left.plot(spiral_history.loss)
 left.set_xlabel("epoch")
 left.set_title("softmax cross-entropy")
-right.contourf(xs, ys, predicted.reshape(len(ys), len(xs)), levels=[-0.5, 0.5, 1.5, 2.5], cmap="viridis", alpha=0.35)
-right.scatter(S[:, 0], S[:, 1], c=spiral_classes, cmap="viridis", edgecolors="black", linewidths=0.5)
-right.set_title("spiral: predicted class")
+plot_decision_boundary(spiral_model, spiral_points, spiral_classes, ax=right, title="spiral: predicted class")
 plt.show()
 
 # %% [markdown]
