@@ -80,7 +80,8 @@ class BackwardTrace(Trace):
         skipped = f", {self.left_out} into constants left out" if self.left_out else ""
         if not self.steps:
             return f"backward pass of {name}: no chain-rule steps{skipped or ' (the root is a leaf)'}"
-        return (f"backward pass of {name}: {len(self)} chain-rule steps{skipped}"
+        steps = "1 chain-rule step" if len(self) == 1 else f"{len(self)} chain-rule steps"
+        return (f"backward pass of {name}: {steps}{skipped}"
                 " (contribution = upstream × local, added to the input's grad)")
 
     def _cells(self, step: Any) -> list[str]:
