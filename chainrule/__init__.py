@@ -33,10 +33,11 @@ from chainrule.viz.steps import step_through
 
 __version__ = "0.1.0"
 
+# sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
 __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "abs", "audit", "cos", "detect_anomaly",
+    "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos", "detect_anomaly",
     "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum", "name_scope",
-    "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through", "sum", "tanh",
+    "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through", "tanh",
     "to_svg", "topological_order",
 ]

@@ -30,3 +30,9 @@ def test_public_name_has_an_example_and_type_hints(name, obj):
                 if p.annotation is inspect.Parameter.empty and p.name not in ("self", "cls")]
     assert not unhinted, f"{name}: parameters without type hints: {[p.name for p in unhinted]}"
     assert signature.return_annotation is not inspect.Signature.empty or inspect.isclass(obj), name
+
+
+def test_star_import_leaves_the_builtins_sum_and_abs_alone():
+    namespace: dict = {}
+    exec("from chainrule import *\nresult = sum([1, 2, 3]), abs(-2)", namespace)
+    assert namespace["result"] == (6, 2)
