@@ -1,7 +1,7 @@
 """Optimisers with PyTorch's shape: ``zero_grad()``, backward, ``step()``; ``lr`` may change between steps.
 
 A parameter that the last backward pass did not reach (``has_grad`` False) is left alone, as PyTorch
-skips parameters whose ``grad`` is None.
+skips parameters whose ``grad`` is None. A parameter listed twice is kept once (updated once per step).
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ class Optimizer(ABC):
     """
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
-        self.parameters = list(parameters)
-        if not self.parameters:
+        given = list(parameters)
+        if not given:
             raise ValueError(f"{type(self).__name__} got no parameters to optimise")
-        for p in self.parameters:
+        for p in given:
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__} needs Values to optimise, got {type(p).__name__}")
+        self.parameters = list(dict.fromkeys(given))  # Values hash by identity: a repeat is dropped, order kept
         self.lr = _non_negative(lr, "lr")
 
     def zero_grad(self) -> None:
@@ -84,6 +85,9 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba), PyTorch's rule with bias correction; ``weight_decay`` adds ``wd * p`` to
     the gradient (L2, not AdamW).
 
+    Each parameter counts its own steps (``step_counts``), as PyTorch does: one that no backward pass
+    reached for a while is bias-corrected as at its first step when it is first updated.
+
     The first step moves each parameter by about ``lr`` against its gradient's sign:
 
     >>> from chainrule import Parameter
@@ -98,22 +102,24 @@ class Adam(Optimizer):
     def __init__(self, parameters: Iterable[Value], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(parameters, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair of numbers, got {betas!r:.60}")
         self.betas = (_fraction(betas[0], "betas[0]"), _fraction(betas[1], "betas[1]"))
-        self.eps = _non_negative(eps, "eps")
+        self.eps = _positive(eps, "eps")  # eps = 0 would divide 0 by 0 on a zero gradient
         self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.steps = 0
+        self.step_counts = [0] * len(self.parameters)
         self.first_moment = [0.0] * len(self.parameters)
         self.second_moment = [0.0] * len(self.parameters)
 
     def step(self) -> None:
         """One Adam update: moving averages of g and g², bias-corrected, ``p -= lr m̂ / (√v̂ + eps)``."""
-        self.steps += 1
         beta1, beta2 = self.betas
-        correction1, correction2 = 1 - beta1**self.steps, 1 - beta2**self.steps
-        m, v = self.first_moment, self.second_moment
+        m, v, counts = self.first_moment, self.second_moment, self.step_counts
         for i, p in enumerate(self.parameters):
             if not p.has_grad:
                 continue
+            counts[i] += 1
+            correction1, correction2 = 1 - beta1 ** counts[i], 1 - beta2 ** counts[i]
             g = float(p.grad) + self.weight_decay * p.data
             m[i] = beta1 * m[i] + (1 - beta1) * g
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
@@ -123,6 +129,12 @@ class Adam(Optimizer):
 def _non_negative(x: float, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return float(x)
+
+
+def _positive(x: float, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x > 0 or not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number > 0, got {x!r}")
     return float(x)
 
 

@@ -99,3 +99,52 @@ def test_learning_rate_can_change_between_steps():
 def test_bad_arguments(make, message):
     with pytest.raises((TypeError, ValueError), match=message):
         make()
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps, lr=0.1)], ids=["SGD", "Adam"])
+def test_a_parameter_listed_twice_is_updated_once(make):
+    p, q, twin = Parameter(1.0), Parameter(2.0), Parameter(1.0)
+    opt, once = make([p, q, p]), make([twin])
+    assert opt.parameters == [p, q]  # first-seen order kept
+    p.grad = q.grad = twin.grad = 1.0
+    opt.step()
+    once.step()
+    assert p.data == pytest.approx(twin.data)
+
+
+def test_adam_with_a_zero_gradient_does_not_move():
+    p = Parameter(1.0)
+    opt = Adam([p], lr=0.1)
+    p.grad = 0.0
+    opt.step()
+    assert p.data == 1.0
+
+
+def test_adam_corrects_bias_per_parameter():
+    """A parameter first reached at step 3 is corrected as at its own first step (PyTorch's rule)."""
+    early, late = Parameter(1.0), Parameter(1.0)
+    opt = Adam([early, late], lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (early * 2).backward()
+        opt.step()
+    assert late.data == 1.0
+    opt.zero_grad()
+    (late * 0.5).backward()
+    opt.step()
+    assert late.data == pytest.approx(1.0 - 0.1 * 0.5 / (0.5 + 1e-8))  # a full first step: about lr
+    assert opt.step_counts == [2, 1]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Adam([Parameter(1.0)], eps=0), "eps must be a finite number > 0, got 0"),
+    (lambda: Adam([Parameter(1.0)], eps=-1e-8), "eps must be a finite number > 0, got -1e-08"),
+    (lambda: Adam([Parameter(1.0)], betas=(-0.1, 0.9)), r"betas\[0\] must be a finite number >= 0, got -0.1"),
+    (lambda: Adam([Parameter(1.0)], betas=(0.9,)), r"betas must be a pair of numbers, got \(0.9,\)"),
+    (lambda: Adam([Parameter(1.0)], lr=float("inf")), "lr must be a finite number >= 0, got inf"),
+    (lambda: Adam([Parameter(1.0)], weight_decay=-1), "weight_decay must be a finite number >= 0, got -1"),
+    (lambda: SGD([Parameter(1.0)], lr="0.1"), "lr must be a finite number >= 0, got '0.1'"),
+])
+def test_bad_hyper_parameters(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
