@@ -17,10 +17,14 @@ FILE_FORMAT = "chainrule.nn.parameters/1"
 
 
 class Module:
-    """A model part that owns parameters: attributes holding Values, Modules, or lists of them.
+    """A model part that owns parameters: attributes holding Values, Modules, or lists, tuples and
+    str-keyed dicts of them, nested to any depth.
 
-    Parameters are named by attribute path (``layers.0.neurons.3.w.1``), in the order the attributes
-    were set, so a Neuron that sets ``w`` before ``b`` lists its weights, then its bias.
+    Parameters are named by attribute path (``layers.0.neurons.3.w.1``; a dict adds its key:
+    ``heads.a.w.0``), in the order the attributes were set, so a Neuron that sets ``w`` before ``b``
+    lists its weights, then its bias. Containers with no parameters in them (``self.sizes = [4, 1]``)
+    are plain data; a parameter that could not be named (under a set, or a dict key that is not a str
+    without ``.``) raises TypeError when the parameters are looked up.
 
     >>> from chainrule import Parameter
     >>> from chainrule.nn import Module
@@ -30,6 +34,12 @@ class Module:
     ...         self.b = Parameter(1.0)
     >>> [name for name, _ in Line().named_parameters()]
     ['w.0', 'w.1', 'b']
+    >>> from chainrule.nn import Neuron
+    >>> class TwoHeads(Module):
+    ...     def __init__(self):
+    ...         self.heads = {"a": Neuron(1), "b": Neuron(1)}
+    >>> [name for name, _ in TwoHeads().named_parameters()]
+    ['heads.a.w.0', 'heads.a.b', 'heads.b.w.0', 'heads.b.b']
     """
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -107,16 +117,10 @@ class Module:
             raise ValueError(f"{path}: {error}") from None
 
     def _named_items(self) -> Iterator[tuple[str, Value | Module]]:
-        """Public attributes that are Values or Modules, list items named ``attr.i``."""
+        """The Values and Modules in public attributes, list items named ``attr.i``, dict items ``attr.key``."""
         for name, attribute in vars(self).items():
-            if name.startswith("_"):
-                continue
-            if isinstance(attribute, (Value, Module)):
-                yield name, attribute
-            elif isinstance(attribute, (list, tuple)):
-                for index, item in enumerate(attribute):
-                    if isinstance(item, (Value, Module)):
-                        yield f"{name}.{index}", item
+            if not name.startswith("_"):
+                yield from _parts(name, attribute)
 
     def _repr_args(self) -> str:
         return f"parameters={len(self.parameters())}"
@@ -126,6 +130,24 @@ class Module:
         for name, child in self.named_children():
             lines.append(f"  ({name}): {repr(child).splitlines()[0]}")
         return "\n".join(lines)
+
+
+def _parts(path: str, item: Any) -> Iterator[tuple[str, Value | Module]]:
+    """The Values and Modules in ``item`` with their paths, looking into lists, tuples and mappings."""
+    if isinstance(item, (Value, Module)):
+        yield path, item
+    elif isinstance(item, (list, tuple)):
+        for index, element in enumerate(item):
+            yield from _parts(f"{path}.{index}", element)
+    elif isinstance(item, Mapping):
+        for key, element in item.items():
+            found = list(_parts(f"{path}.{key}", element))
+            if found and (not isinstance(key, str) or not key or "." in key):  # the name would be ambiguous
+                raise TypeError(f"{path}: key {key!r:.40} of a mapping must be a str without '.'"
+                                " to name the parameters under it")
+            yield from found
+    elif isinstance(item, (set, frozenset)) and any(True for element in item for _ in _parts(path, element)):
+        raise TypeError(f"{path}: a set has no order to name parameters by; use a list")
 
 
 def _title(module: Module) -> str:

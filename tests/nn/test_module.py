@@ -48,6 +48,38 @@ def test_custom_module_with_shared_parameter_lists_it_once():
     assert names == ["weight", "blocks.0.w.0", "blocks.0.b"]
 
 
+def test_mappings_and_nested_lists_of_modules_hold_parameters(tmp_path):
+    class Heads(Module):
+        def __init__(self):
+            self.heads = {"a": Neuron(2, seed=1), "b": [Parameter(4.0)]}
+            self.grid = [[Neuron(1, seed=2)], (Parameter(3.0),)]
+            self.options = {1: "plain data", "sizes": [16, 1]}  # no parameters in it: not a model part
+
+    model = Heads()
+    assert [name for name, _ in model.named_parameters()] == [
+        "heads.a.w.0", "heads.a.w.1", "heads.a.b", "heads.b.0", "grid.0.0.w.0", "grid.0.0.b", "grid.1.0"]
+    assert [name for name, _ in model.named_children()] == ["heads.a", "grid.0.0"]
+    twin = Heads()
+    for parameter in twin.parameters():
+        parameter.data += 1.0
+    twin.load(model.save(tmp_path / "heads.json"))
+    assert twin.state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize("holder, message", [
+    ({1: Parameter(1.0)}, "parts: key 1 of a mapping must be a str without '.'"),
+    ({"a.b": Neuron(1)}, "parts: key 'a.b' of a mapping must be a str without '.'"),
+    ({"a": {Parameter(1.0)}}, r"parts.a: a set has no order to name parameters by; use a list"),
+])
+def test_unnameable_parameter_holders_are_refused(holder, message):
+    class Odd(Module):
+        def __init__(self):
+            self.parts = holder
+
+    with pytest.raises(TypeError, match=message):
+        Odd().parameters()
+
+
 def test_weights_come_from_the_seed_only():
     random.seed(1)
     a = MLP(2, [4, 1], seed=7).state_dict()
