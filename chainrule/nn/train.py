@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     """Train ``model`` with ``loss_fn(outputs, labels)`` and ``optimizer``; return the :class:`History`.
 
     Each epoch visits the samples in a new order from ``seed`` in batches of ``batch_size`` (all of
-    them, in order, when None). ``lr_schedule(step)`` sets the learning rate before each step.
+    them, in order, when None). ``lr_schedule(step)`` sets the learning rate before each step; a
+    value that is not a finite number >= 0 raises ValueError before it is used.
     Accuracy is measured on each batch's outputs before its update (see :func:`accuracy`).
 
     >>> from chainrule.nn import MLP, SGD, hinge_loss, make_moons, train
@@ -62,6 +64,10 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     """
     if len(inputs) != len(labels) or not inputs:
         raise ValueError(f"train needs as many labels as inputs (at least one), got {len(inputs)} and {len(labels)}")
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
     batches = _batch_starts(len(inputs), batch_size)
     rng, order = as_rng(seed), list(range(len(inputs)))
     history = History()
@@ -72,7 +78,7 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
             loss_sum = hits = seen = 0.0
             for start in batches:
                 if lr_schedule is not None:
-                    optimizer.lr = lr_schedule(len(history.step_loss))
+                    optimizer.lr = _scheduled_lr(lr_schedule, len(history.step_loss))
                 chosen = order[start:start + (batch_size or len(order))]
                 loss, hit_rate = _step(model, inputs, labels, chosen, loss_fn, optimizer)
                 history.step_loss.append(loss)
@@ -159,6 +165,13 @@ def argmax(scores: Sequence[Value | float]) -> int:
     """
     values = [float(score) for score in scores]
     return values.index(max(values))
+
+
+def _scheduled_lr(lr_schedule: Callable[[int], float], step: int) -> float:
+    lr = lr_schedule(step)
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr < 0:
+        raise ValueError(f"lr_schedule({step}) gave {lr!r:.60}; a learning rate must be a finite number >= 0")
+    return float(lr)
 
 
 def _batch_starts(count: int, batch_size: int | None) -> list[int]:

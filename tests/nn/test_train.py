@@ -98,6 +98,46 @@ def test_bad_arguments():
         train(model, [[0.0, 0.0]], [1], mse_loss, opt, batch_size=0, progress=False)
 
 
+@pytest.mark.parametrize("epochs, error, message", [
+    (-1, ValueError, "epochs must be an int >= 0, got -1"),
+    (1.5, ValueError, "epochs must be an int >= 0, got 1.5"),
+    (True, ValueError, "epochs must be an int >= 0, got True"),
+])
+def test_bad_epochs_are_refused_before_any_step(epochs, error, message):
+    model = MLP(2, [2, 1])
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        train(model, [[1.0, 2.0]], [1], mse_loss, SGD(model.parameters(), lr=0.1), epochs=epochs, progress=False)
+    assert model.state_dict() == before
+
+
+def test_zero_epochs_train_nothing():
+    model = MLP(2, [2, 1])
+    history = train(model, [[1.0, 2.0]], [1], mse_loss, SGD(model.parameters()), epochs=0, progress=False)
+    assert history.step_loss == [] and history.loss == []
+
+
+@pytest.mark.parametrize("schedule, message", [
+    (lambda step: -0.1, r"lr_schedule\(0\) gave -0.1; a learning rate must be a finite number >= 0"),
+    (lambda step: float("nan"), r"lr_schedule\(0\) gave nan; a learning rate must be a finite number >= 0"),
+    (lambda step: 0.1 if step < 2 else None, r"lr_schedule\(2\) gave None; a learning rate must be"),
+])
+def test_a_bad_scheduled_learning_rate_is_refused_before_it_is_used(schedule, message):
+    points, signs = _moons(6)
+    model = MLP(2, [2, 1])
+    optimizer = SGD(model.parameters(), lr=0.5)
+    with pytest.raises(ValueError, match=message):
+        train(model, points, signs, hinge_loss, optimizer, epochs=5, batch_size=2, lr_schedule=schedule,
+              progress=False)
+    assert optimizer.lr in (0.5, 0.1)  # the bad value never reached the optimiser
+
+
+def test_lr_schedule_must_be_callable():
+    model = MLP(2, [2, 1])
+    with pytest.raises(TypeError, match="lr_schedule must be a function of the step number, got float"):
+        train(model, [[1.0, 2.0]], [1], mse_loss, SGD(model.parameters()), lr_schedule=0.1, progress=False)
+
+
 def test_three_class_spiral_with_softmax_cross_entropy():
     points, labels = make_spiral(60, classes=3, noise=0.2, seed=0)
     model = MLP(2, [12, 3], activation="tanh", seed=0)
