@@ -22,3 +22,15 @@ class AnomalyError(FloatingPointError):
     ...
     chainrule.engine.errors.AnomalyError: forward of mul produced nan (inputs: n=nan, 2.0)
     """
+
+
+class LocalGradsError(TypeError, ValueError):
+    """An op's ``local_grads`` rule gave the wrong number of partials (or not a tuple of them).
+
+    >>> from chainrule import Op, Value
+    >>> bad = Op("bad", "bad", lambda a, b: a * b, lambda m, out, a, b: (b,), arity=2)
+    >>> bad(Value(2.0, label="u"), 3.0).backward()
+    Traceback (most recent call last):
+    ...
+    chainrule.engine.errors.LocalGradsError: local_grads of op 'bad' at node 'bad' (inputs u, 3.0) gave 1 partial(s), expected 2 (one per input)
+    """

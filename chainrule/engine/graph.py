@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any
 
+from chainrule.engine.errors import LocalGradsError
 from chainrule.engine.ops import FLOAT_MATH
+from chainrule.engine.partials import check_count, miscounted, partials_error
 
 _data = attrgetter("data")
 
@@ -41,6 +43,9 @@ def topological_order(root: Any) -> list[Any]:
     >>> [n.label or n.op.name for n in topological_order(b)]
     ['a', 'mul']
     """
+    if not hasattr(root, "_a"):  # graph.py is duck-typed; without this a number fails deep inside
+        raise TypeError(f"topological_order needs a Value (the root of a graph), got "
+                        f"{type(root).__name__}: {root!r:.60}")
     order: list[Any] = []
     visited: set[Any] = set()
     stack = [root]  # nodes to visit; _PLACED above a node means all its parents are in the order
@@ -98,6 +103,7 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
                 local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))
             else:
                 local_grads = node.op.local_grads(math, node, *parents)
+            check_count(node, local_grads)  # zip would silently drop partials or inputs
             steps = zip(parents, local_grads)
             if on_step is not None:
                 steps = _watched(node, upstream, steps, on_step)
@@ -107,21 +113,37 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
 
 def _float_pass(order: list[Any]) -> None:
     """The chain rule with float local gradients and no hook: backpropagate's hot path, written out
-    per number of parents so that no tuple is built per node."""
-    for node in reversed(order):
-        a = node._a
-        if a is not None:
-            upstream, b, rule = node.grad, node._b, node.op.local_grads
-            if b is None:
-                (local,) = rule(FLOAT_MATH, node.data, a.data)
-                a.grad += local * upstream
-            elif b is not MANY:
-                local_a, local_b = rule(FLOAT_MATH, node.data, a.data, b.data)
-                a.grad += local_a * upstream
-                b.grad += local_b * upstream
-            else:
-                for parent, local in zip(a, rule(FLOAT_MATH, node.data, *map(_data, a))):
-                    parent.grad += local * upstream
+    per number of parents so that no tuple is built per node.
+
+    A rule giving the wrong number of partials fails the unpacking below (unary, binary) or the
+    length check (n-ary); the try costs nothing in Python 3.11 unless something is raised.
+    """
+    node = None
+    try:
+        for node in reversed(order):
+            a = node._a
+            if a is not None:
+                upstream, b, rule = node.grad, node._b, node.op.local_grads
+                if b is None:
+                    (local,) = rule(FLOAT_MATH, node.data, a.data)
+                    a.grad += local * upstream
+                elif b is not MANY:
+                    local_a, local_b = rule(FLOAT_MATH, node.data, a.data, b.data)
+                    a.grad += local_a * upstream
+                    b.grad += local_b * upstream
+                else:
+                    local_grads = rule(FLOAT_MATH, node.data, *map(_data, a))
+                    if len(local_grads) != len(a):
+                        raise partials_error(node, local_grads)
+                    for parent, local in zip(a, local_grads):
+                        parent.grad += local * upstream
+    except LocalGradsError:
+        raise
+    except (ValueError, TypeError) as exc:
+        local_grads = miscounted(node)
+        if local_grads is None:
+            raise  # not a miscounted rule: the rule's own error (a DomainError, say) passes untouched
+        raise partials_error(node, local_grads) from exc
 
 
 def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step: StepHook) -> Iterator[Any]:
