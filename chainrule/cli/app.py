@@ -12,6 +12,7 @@ from chainrule.cli import commands
 from chainrule.cli.commands import CommandError
 from chainrule.cli.parser import build_parser, options_first
 from chainrule.formula import FormulaError
+from chainrule.viz import RenderError, RendererChoiceError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "draw": commands.draw, "steps": commands.steps, "check": commands.check, "demo": commands.demo,
@@ -23,8 +24,8 @@ FAILED, REFUSED = 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``chainrule`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
-    0: done; 1: a math error, a file that cannot be written, or (``check``) a wrong gradient;
-    2: refused input (formula, values, options, output format).
+    0: done; 1: a math error, a file that cannot be written, no renderer for a picture, or
+    (``check``) a wrong gradient; 2: refused input (formula, values, options, output format, renderer).
     argparse's own usage errors exit 2 through ``SystemExit`` as usual.
 
     >>> main(["steps", "log(x)", "x=-1"])
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(where, str(error), REFUSED)
     except ArithmeticError as error:  # chainrule.DomainError, ZeroDivisionError, OverflowError
         return _fail(where, f"math error: {error}", FAILED)
+    except RendererChoiceError as error:  # a bad $CHAINRULE_RENDERER
+        return _fail(where, str(error), REFUSED)
+    except RenderError as error:  # no Graphviz renderer, or it failed
+        return _fail(where, str(error), FAILED)
     except CommandError as error:
         return _fail(where, str(error), error.status)
     except BrokenPipeError:  # e.g. `chainrule draw ... -o - | head`: stop quietly, as cat does

@@ -163,16 +163,20 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.Argument
 
 FORMULA_COMMANDS = ("draw", "steps", "check")
 _TAKES_A_VALUE = {"-o", "--output", "--html"}  # the formula commands' options that take a value
+_SHORT_OPTIONS = {"-o", "-h"}  # matched exactly: "-omega*x" is a formula, not "-o mega*x"
 
 
 def options_first(argv: Sequence[str]) -> list[str]:
     """Put a formula command's options first and its formula and values after ``--``.
 
     So a formula may start with "-" (``chainrule draw -x*y x=1 y=2``) and values may follow options.
-    Before the formula, a token starting with one "-" that is not -o or -h is the formula.
+    Options are the tokens starting with "--" and exactly -o and -h; any other token starting with
+    one "-" is the formula (or, after it, a value, which the values parser then names).
 
     >>> options_first(["draw", "-x*y", "-o", "g.svg", "x=1", "--", "y=2"])
     ['draw', '-o', 'g.svg', '--', '-x*y', 'x=1', 'y=2']
+    >>> options_first(["draw", "-omega*x", "omega=2", "--output=g.svg"])
+    ['draw', '--output=g.svg', '--', '-omega*x', 'omega=2']
     """
     if not argv or argv[0] not in FORMULA_COMMANDS:
         return list(argv)
@@ -182,7 +186,7 @@ def options_first(argv: Sequence[str]) -> list[str]:
     for token in tokens:
         if token == "--":
             positionals.extend(tokens)
-        elif _is_option(token, formula_seen=bool(positionals)):
+        elif token.startswith("--") or token in _SHORT_OPTIONS:  # unknown --x too: argparse names it
             options.append(token)
             if token in _TAKES_A_VALUE:
                 options.extend(itertools.islice(tokens, 1))
@@ -190,8 +194,3 @@ def options_first(argv: Sequence[str]) -> list[str]:
             positionals.append(token)
     return [argv[0], *options, "--", *positionals]
 
-
-def _is_option(token: str, formula_seen: bool) -> bool:
-    if token.startswith(("--", "-o")) or token == "-h":
-        return True  # unknown ones too: argparse names them in its error
-    return token.startswith("-") and len(token) > 1 and formula_seen

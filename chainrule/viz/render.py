@@ -32,6 +32,16 @@ class RenderError(RuntimeError):
     """
 
 
+class RendererChoiceError(ValueError):
+    """The renderer asked for (by argument or ``$CHAINRULE_RENDERER``) is not one of auto, dot, wasm.
+
+    >>> renderer("svg")
+    Traceback (most recent call last):
+    ...
+    chainrule.viz.render.RendererChoiceError: renderer must be 'auto', 'dot' or 'wasm' ...
+    """
+
+
 def renderer(choice: str | None = None) -> str:
     """The renderer that will be used: ``"dot"`` or ``"wasm"``.
 
@@ -43,7 +53,7 @@ def renderer(choice: str | None = None) -> str:
     """
     choice = choice or os.environ.get(ENV_VAR) or "auto"
     if choice not in ("auto", "dot", "wasm"):
-        raise ValueError(
+        raise RendererChoiceError(
             f"renderer must be 'auto', 'dot' or 'wasm' (from argument or ${ENV_VAR}), got {choice!r}"
         )
     has_dot = shutil.which("dot") is not None

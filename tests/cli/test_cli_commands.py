@@ -189,3 +189,28 @@ def test_steps_refuses_a_formula_with_no_op_and_writes_nothing(cli: Callable[...
     result = cli("steps", "x", "x=2", "--html", str(page))
     assert result.status == 2 and "single value" in result.err and "Traceback" not in result.err
     assert not page.exists()
+
+
+@pytest.mark.parametrize(("command", "options"), [
+    ("draw", ["-o", "g.dot"]), ("draw", ["--output", "g.dot"]), ("draw", ["--output=g.dot"]),
+    ("steps", ["--html", "g.html"]), ("steps", []), ("check", ["--json"]), ("check", []),
+])
+def test_a_formula_starting_with_minus_o_is_the_formula(command: str, options: list[str],
+                                                        cli: Callable[..., Result], tmp_path: Path) -> None:
+    for args in (["-omega*x", "omega=2", "x=1", *options], [*options, "-omega*x", "omega=2", "x=1"],
+                 ["-oh*x", *options, "oh=2", "x=1"]):
+        result = cli(command, *args)
+        assert result.status == 0, (args, result)
+        assert not (tmp_path / "mega*x").exists() and not (tmp_path / "h*x").exists()
+        if command == "check" and "--json" in options:
+            gradients = json.loads(result.out)["gradients"]
+            assert gradients == {"omega": -1.0, "x": -2.0} or gradients == {"oh": -1.0, "x": -2.0}
+    if command == "draw" and options:
+        assert "grad -2" in (tmp_path / "g.dot").read_text()  # d(-omega*x)/d(omega) at x=1, omega=2
+
+
+def test_a_value_that_looks_like_a_short_option_is_refused_by_name(cli: Callable[..., Result],
+                                                                   tmp_path: Path) -> None:
+    result = cli("draw", "x*y", "x=1", "y=2", "-omega")
+    assert result.status == 2 and "expected NAME=NUMBER, got '-omega'" in result.err
+    assert not (tmp_path / "mega").exists()

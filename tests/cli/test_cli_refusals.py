@@ -139,3 +139,50 @@ def test_an_unwritable_output_is_reported_not_raised(cli: Callable[..., Result],
     assert result.status == 1
     assert result.err.startswith("chainrule draw: error: cannot write ") and "g.svg" in result.err
     assert "Traceback" not in result.err and not (tmp_path / "no").exists()
+
+
+@pytest.fixture
+def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ask for Graphviz's ``dot`` on a PATH that has none."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("CHAINRULE_RENDERER", "dot")
+
+
+RENDERING_COMMANDS = [
+    ("draw", ["x*x", "x=2", "-o", "-"]),
+    ("draw", ["x*x", "x=2", "-o", "graph.svg"]),
+    ("steps", ["x*x", "x=2", "--html", "graph.svg"]),
+    ("demo", ["--out", "pictures", "--steps", "1", "--samples", "4", "--quiet"]),
+]
+
+
+@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=lambda a: a if isinstance(a, str) else " ".join(a))
+def test_no_renderer_is_a_one_line_failure(command: str, args: list[str], no_dot: None,
+                                           cli: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "graph.svg").write_bytes(ORIGINAL)
+    result = cli(command, *args)
+    assert result.status == 1, result
+    assert result.err.startswith(f"chainrule {command}: error: ") and result.err.count("\n") == 1
+    assert "no `dot` program" in result.err and "Traceback" not in result.err
+    assert (tmp_path / "graph.svg").read_bytes() == ORIGINAL
+
+
+@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=lambda a: a if isinstance(a, str) else " ".join(a))
+def test_a_bad_renderer_choice_is_refused(command: str, args: list[str], monkeypatch: pytest.MonkeyPatch,
+                                          cli: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "graph.svg").write_bytes(ORIGINAL)
+    monkeypatch.setenv("CHAINRULE_RENDERER", "cairo")
+    result = cli(command, *args)
+    assert result.status == 2, result
+    assert result.err.startswith(f"chainrule {command}: error: ") and result.err.count("\n") == 1
+    assert "'cairo'" in result.err and "CHAINRULE_RENDERER" in result.err
+    assert (tmp_path / "graph.svg").read_bytes() == ORIGINAL
+
+
+def test_no_renderer_through_the_console_script(no_dot: None, run: Callable[..., Result]) -> None:
+    result = run("draw", "x*x", "x=2", "-o", "-")
+    assert (result.status, result.out) == (1, "")
+    assert result.err.startswith("chainrule draw: error: renderer 'dot' was asked for, but there is no `dot`")
+    assert result.err.count("\n") == 1
