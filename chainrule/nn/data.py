@@ -60,6 +60,7 @@ def make_spiral(n_samples: int = 150, *, classes: int = 3, noise: float = 0.2, s
     """
     rng = as_rng(seed)
     _check_positive(classes, "make_spiral: classes")
+    _check_noise(noise)
     points, labels = [], []
     for arm, count in enumerate(_split(n_samples, classes)):
         for radius in [(i + 1) / count for i in range(count)]:
@@ -73,7 +74,7 @@ def make_blobs(n_samples: int = 100, *, centers: int | Sequence[Sequence[float]]
                box: tuple[float, float] = (-10.0, 10.0), seed: Seed = 0) -> Dataset:
     """Gaussian blobs of standard deviation ``noise``, one per center (label = center index).
 
-    ``centers`` is a list of ``(x, y)`` or a count of centers drawn uniformly in ``box``.
+    ``centers`` is a non-empty list of ``(x, y)`` or a count of centers drawn uniformly in ``box``.
 
     >>> from chainrule.nn import make_blobs
     >>> points, labels = make_blobs(4, centers=[(0, 0), (5, 5)], noise=0.0)
@@ -83,7 +84,14 @@ def make_blobs(n_samples: int = 100, *, centers: int | Sequence[Sequence[float]]
     rng = as_rng(seed)
     if isinstance(centers, numbers.Integral):
         _check_positive(centers, "make_blobs: centers")
-        centers = [(rng.uniform(*box), rng.uniform(*box)) for _ in range(centers)]
+        low, high = _pair(box, "make_blobs: box must be a (low, high) pair of finite numbers")
+        centers = [(rng.uniform(low, high), rng.uniform(low, high)) for _ in range(centers)]
+    elif isinstance(centers, (str, bytes)) or not hasattr(centers, "__len__") or len(centers) == 0:
+        raise ValueError("make_blobs: centers must be a positive int or a non-empty list of (x, y),"
+                         f" got {centers!r:.60}")
+    else:
+        centers = [_pair(c, f"make_blobs: center {i} must be an (x, y) pair of finite numbers")
+                   for i, c in enumerate(centers)]
     points, labels = [], []
     for label, (count, center) in enumerate(zip(_split(n_samples, len(centers)), centers)):
         points += [[float(center[0]), float(center[1])] for _ in range(count)]
@@ -93,8 +101,7 @@ def make_blobs(n_samples: int = 100, *, centers: int | Sequence[Sequence[float]]
 
 def _finish(points: list[list[float]], labels: list[int], noise: float, rng: random.Random) -> Dataset:
     """Add Gaussian noise to every coordinate, then shuffle points and labels together."""
-    if not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    _check_noise(noise)
     if noise:
         points = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] for x, y in points]
     order = list(range(len(points)))
@@ -116,6 +123,23 @@ def _linspace(start: float, stop: float, count: int) -> list[float]:
 
 def _on_circle(turn: float, radius: float) -> list[float]:
     return [radius * math.cos(2 * math.pi * turn), radius * math.sin(2 * math.pi * turn)]
+
+
+def _check_noise(noise: float) -> None:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0 <= noise < math.inf:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r:.60}")
+
+
+def _pair(pair: Sequence[float], message: str) -> tuple[float, float]:
+    """``pair`` as two finite floats, or ValueError(``message``, with the value)."""
+    if (isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2
+            or not all(_is_finite_number(c) for c in pair)):
+        raise ValueError(f"{message}, got {pair!r:.60}")
+    return float(pair[0]), float(pair[1])
+
+
+def _is_finite_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _check_positive(n: int, what: str) -> None:

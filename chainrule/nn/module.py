@@ -117,7 +117,7 @@ class Module:
             raise ValueError(f"{path}: {error}") from None
 
     def _named_items(self) -> Iterator[tuple[str, Value | Module]]:
-        """The Values and Modules in public attributes, list items named ``attr.i``, dict items ``attr.key``."""
+        """The Values and Modules in public attributes: list items are ``attr.i``, dict items ``attr.key``."""
         for name, attribute in vars(self).items():
             if not name.startswith("_"):
                 yield from _parts(name, attribute)

@@ -35,7 +35,7 @@ class Optimizer(ABC):
         for p in given:
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__} needs Values to optimise, got {type(p).__name__}")
-        self.parameters = list(dict.fromkeys(given))  # Values hash by identity: a repeat is dropped, order kept
+        self.parameters = list(dict.fromkeys(given))  # Values hash by identity: repeats go, order stays
         self.lr = _non_negative(lr, "lr")
 
     def zero_grad(self) -> None:

@@ -67,7 +67,8 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a function of the step number, got {type(lr_schedule).__name__}")
+        raise TypeError("lr_schedule must be a function of the step number,"
+                        f" got {type(lr_schedule).__name__}")
     batches = _batch_starts(len(inputs), batch_size)
     rng, order = as_rng(seed), list(range(len(inputs)))
     history = History()

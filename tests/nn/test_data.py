@@ -77,10 +77,24 @@ def test_noise_spreads_points():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: make_moons(0), "n_samples must be a positive int"),
-    (lambda: make_moons(10, noise=-1), "noise must be a number >= 0"),
+    (lambda: make_moons(10, noise=-1), "noise must be a finite number >= 0"),
     (lambda: make_circles(10, factor=1.5), r"factor must be in \(0, 1\)"),
     (lambda: make_spiral(10, classes=0), "classes must be a positive int"),
     (lambda: make_blobs(10, seed="x"), "seed must be an int or a random.Random"),
+    (lambda: make_blobs(10, centers=[]), "make_blobs: centers must be a positive int or a non-empty list"),
+    (lambda: make_blobs(10, centers=0), "make_blobs: centers must be a positive int, got 0"),
+    (lambda: make_blobs(10, centers=[(0, 0), (1,)]), r"make_blobs: center 1 must be an \(x, y\) pair"),
+    (lambda: make_blobs(10, centers=["ab"]),
+     r"make_blobs: center 0 must be an \(x, y\) pair of finite numbers, got 'ab'"),
+    (lambda: make_blobs(10, centers=[(0, float("nan"))]), r"center 0 must be an \(x, y\) pair of finite"),
+    (lambda: make_blobs(10, box=(0, float("inf"))), r"make_blobs: box must be a \(low, high\) pair"),
+    (lambda: make_blobs(-3), "n_samples must be a positive int, got -3"),
+    (lambda: make_circles(0), "n_samples must be a positive int, got 0"),
+    (lambda: make_spiral(2.5), "n_samples must be a positive int, got 2.5"),
+    (lambda: make_spiral(10, noise=-1), "noise must be a finite number >= 0, got -1"),
+    (lambda: make_spiral(10, noise=float("nan")), "noise must be a finite number >= 0, got nan"),
+    (lambda: make_moons(10, noise=float("inf")), "noise must be a finite number >= 0, got inf"),
+    (lambda: make_circles(10, factor=float("nan")), r"factor must be in \(0, 1\)"),
 ])
 def test_bad_arguments(call, message):
     with pytest.raises((TypeError, ValueError), match=message):

@@ -101,7 +101,8 @@ def test_bad_arguments(make, message):
         make()
 
 
-@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps, lr=0.1)], ids=["SGD", "Adam"])
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps, lr=0.1)],
+                         ids=["SGD", "Adam"])
 def test_a_parameter_listed_twice_is_updated_once(make):
     p, q, twin = Parameter(1.0), Parameter(2.0), Parameter(1.0)
     opt, once = make([p, q, p]), make([twin])

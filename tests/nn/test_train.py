@@ -107,7 +107,8 @@ def test_bad_epochs_are_refused_before_any_step(epochs, error, message):
     model = MLP(2, [2, 1])
     before = model.state_dict()
     with pytest.raises(error, match=message):
-        train(model, [[1.0, 2.0]], [1], mse_loss, SGD(model.parameters(), lr=0.1), epochs=epochs, progress=False)
+        train(model, [[1.0, 2.0]], [1], mse_loss, SGD(model.parameters(), lr=0.1), epochs=epochs,
+              progress=False)
     assert model.state_dict() == before
 
 
