@@ -36,10 +36,17 @@ class Drawing(graphviz.Digraph):
         return render_svg(self.source)
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        """As ``graphviz.Digraph.pipe``; plain SVG output uses chainrule's renderer."""
+        """As ``graphviz.Digraph.pipe``; plain SVG output uses chainrule's renderer.
+
+        As graphviz does, the SVG (UTF-8 bytes) is decoded with ``encoding`` when one is given.
+
+        >>> Drawing(body=["\\ta -> b\\n"]).pipe(format="svg", encoding="latin-1").startswith("<?xml")
+        True
+        """
         if (format or self.format) == "svg" and not args and set(kwargs) <= {"encoding"}:
-            svg = render_svg(self.source)
-            return svg if kwargs.get("encoding") else svg.encode("utf-8")
+            svg = render(self.source, "svg")
+            encoding = kwargs.get("encoding")
+            return svg.decode(encoding) if encoding else svg
         return super().pipe(format, *args, **kwargs)
 
 

@@ -110,6 +110,7 @@ def _values(name: str, values: Collection[Value] | None) -> frozenset[Value]:
         return frozenset()
     if isinstance(values, Value):
         raise TypeError(f"{name} must be a collection of Values, got a single Value (wrap it: [v])")
+    values = tuple(values)  # a generator is read once: checked and kept from the same copy
     for value in values:
         if not isinstance(value, Value):
             raise TypeError(f"{name} must contain Values, got {type(value).__name__}: {value!r:.60}")
@@ -118,7 +119,8 @@ def _values(name: str, values: Collection[Value] | None) -> frozenset[Value]:
 
 def _edges(edges: Collection[tuple[Value, Value, int]] | None) -> frozenset[tuple[Value, Value, int]]:
     """Each edge is (parent, child, index) with ``child.parents[index] is parent``."""
-    for edge in edges or ():
+    edges = tuple(edges or ())  # a generator is read once: checked and kept from the same copy
+    for edge in edges:
         if not (isinstance(edge, tuple) and len(edge) == 3 and isinstance(edge[1], Value)):
             raise TypeError(f"highlight_edges must hold (parent, child, index) triples, got {edge!r:.80}")
         parent, child, index = edge
@@ -128,4 +130,4 @@ def _edges(edges: Collection[tuple[Value, Value, int]] | None) -> frozenset[tupl
                 f"highlight_edges: {edge!r:.120} is not an edge: input {index!r} of the child"
                 f" is not that parent (the child has {len(child.parents)} input(s))"
             )
-    return frozenset(edges or ())
+    return frozenset(edges)

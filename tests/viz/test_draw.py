@@ -105,3 +105,13 @@ def test_write_atomic_makes_new_files_readable_and_wants_bytes(tmp_path: Path) -
     with pytest.raises(TypeError, match="needs bytes, got str"):
         write_atomic(tmp_path / "new.txt", "hi")  # type: ignore[arg-type]
     assert os.listdir(tmp_path) == ["new.txt"]
+
+
+def test_pipe_svg_honours_the_encoding(wasm: None) -> None:
+    picture = draw(Value(2.0, label="café") * 3)
+    data = picture.pipe(format="svg")
+    assert "café".encode("utf-8") in data
+    as_latin_1 = picture.pipe(format="svg", encoding="latin-1")
+    assert as_latin_1 == data.decode("latin-1") and "cafÃ©" in as_latin_1  # as graphviz's own pipe does
+    assert picture.pipe(format="svg", encoding="utf-8") == data.decode("utf-8")
+    assert picture.pipe(format="svg", encoding=None) == data

@@ -86,3 +86,14 @@ def test_svg_elements_carry_the_stable_ids(wasm: None) -> None:
     svg = to_svg(a + a)
     for element_id in ("n0", "n1", "n1_op", "n1_in0", "n1_in1", "n1_out"):
         assert f'id="{element_id}"' in svg
+
+
+def test_generators_work_like_lists_for_highlights_and_inputs() -> None:
+    x, w = Value(2.0, label="x"), Value(-1.0, label="w")
+    y = (x * w).tanh()
+    product = y.parents[0]
+    as_lists = to_dot(y, highlight_nodes=[y, product], highlight_edges=[(x, product, 0)], inputs=[x])
+    as_generators = to_dot(y, highlight_nodes=(v for v in [y, product]),
+                           highlight_edges=(e for e in [(x, product, 0)]), inputs=(v for v in [x]))
+    assert as_generators == as_lists
+    assert as_lists != to_dot(y) and ORANGE in as_generators
