@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chainrule.engine.files import write_atomic
-from chainrule.nn.train import predict
+from chainrule.nn.train import one_score, predict
 
 if TYPE_CHECKING:  # matplotlib is slow to load: imported when a picture is drawn
     from matplotlib.axes import Axes
@@ -23,8 +23,9 @@ def plot_decision_boundary(
     """Draw the model's predicted class over the plane, with the data points on top; return the Figure.
 
     The model is evaluated under ``no_grad`` on a ``resolution`` x ``resolution`` grid that covers
-    the points with a margin. One output per point means "class 1 when > 0" (labels 0/1 or -1/+1);
-    a list of class scores means the class with the largest score. Each class's region is where its
+    the points with a margin. One output per point (a Value, a number, or a one-element list) means
+    "class 1 when > 0" (labels 0/1 or -1/+1); a list of class scores means the class with the largest
+    score. Each class's region is where its
     score beats every other, so its edge is interpolated between grid points.
 
     With ``ax`` (say one panel of ``plt.subplots``) the picture is drawn into it, and the figure it
@@ -45,9 +46,11 @@ def plot_decision_boundary(
     """
     _check_arguments(points, labels, resolution, ax)
     xs, ys = _axis(points, 0, resolution), _axis(points, 1, resolution)
-    outputs = predict(model, [[x, y] for y in ys for x in xs])
-    one_score = not hasattr(outputs[0], "__len__")
-    classes = [int(label > 0) if one_score else int(label) for label in labels]
+    grid = [[x, y] for y in ys for x in xs]
+    outputs = [one_score(out) for out in predict(model, grid)]
+    _check_outputs(grid, outputs)
+    single = not hasattr(outputs[0], "__len__")
+    classes = [int(label > 0) if single else int(label) for label in labels]
     margins = [_margins(out) for out in outputs]
     count = max(len(margins[0]), max(classes) + 1)
     grids = [[[m[k] for m in margins[i * resolution:(i + 1) * resolution]] for i in range(resolution)]
@@ -74,6 +77,12 @@ def _check_arguments(points: Sequence[Sequence[float]], labels: Sequence[int], r
 
         if not isinstance(ax, Axes):
             raise TypeError(f"plot_decision_boundary: ax must be a matplotlib Axes, got {type(ax).__name__}")
+
+
+def _check_outputs(grid: list[list[float]], outputs: list[Any]) -> None:
+    for point, out in zip(grid, outputs):
+        if hasattr(out, "__len__") and len(out) == 0:
+            raise ValueError(f"plot_decision_boundary: the model returned an empty list for {point}")
 
 
 def _own_axes() -> Axes:

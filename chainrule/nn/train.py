@@ -138,8 +138,9 @@ def evaluate(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequenc
 def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
     """The fraction of outputs that predict their label.
 
-    One score per sample predicts the positive class when > 0 (labels 1 vs 0, or +1 vs -1); a list
-    of class scores predicts the index of its largest score.
+    One score per sample predicts the positive class when > 0 (labels 1 vs 0, or +1 vs -1), also
+    when it comes in a one-element list; a longer list of class scores predicts the index of its
+    largest score.
 
     >>> from chainrule.nn import accuracy
     >>> accuracy([2.0, -1.0, 0.5], [1, -1, 0]), accuracy([[0.1, 0.9], [0.3, 0.2]], [1, 1])
@@ -151,9 +152,22 @@ def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
 
 
 def _is_correct(output: Any, label: Any) -> bool:
+    output = one_score(output)
     if isinstance(output, (Value, numbers.Real)):
         return (float(output) > 0) == (label > 0)
     return argmax(output) == label
+
+
+def one_score(output: Any) -> Any:
+    """A one-element list of scores is the one score it holds; any other output is returned as is.
+
+    >>> from chainrule.nn.train import one_score
+    >>> one_score([0.5]), one_score(0.5), one_score([0.5, 0.1])
+    (0.5, 0.5, [0.5, 0.1])
+    """
+    if not isinstance(output, (Value, numbers.Real)) and hasattr(output, "__len__") and len(output) == 1:
+        return output[0]
+    return output
 
 
 def argmax(scores: Sequence[Value | float]) -> int:

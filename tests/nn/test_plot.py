@@ -38,6 +38,19 @@ def test_one_score_shades_class_one_where_it_is_positive(tmp_path):
     assert _pixel(path, 1.3, -0.2) == pytest.approx(_shade(1, 2), abs=0.02)
 
 
+def test_a_one_element_list_is_one_score(tmp_path):
+    path = tmp_path / "b.png"
+    plot_decision_boundary(lambda x: [Value(x[0] - 0.5)], POINTS, [0, 1], path)
+    assert _pixel(path, -0.3, 1.2) == pytest.approx(_shade(0, 2), abs=0.02)
+    assert _pixel(path, 1.3, -0.2) == pytest.approx(_shade(1, 2), abs=0.02)
+
+
+def test_a_model_with_no_scores_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"the model returned an empty list for \[-0.5, -0.5\]"):
+        plot_decision_boundary(lambda x: [], POINTS, [0, 1], tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_class_scores_shade_the_winning_class(tmp_path):
     def model(x):
         return [Value(x[0] - 0.5), Value(0.5 - x[0]), Value(x[1] - 1.2)]

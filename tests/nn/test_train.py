@@ -85,6 +85,7 @@ def test_evaluation_builds_no_graph():
 def test_accuracy_reads_one_score_or_class_scores():
     assert accuracy([Value(0.3), -0.2, 5.0], [1, 0, -1]) == pytest.approx(2 / 3)
     assert accuracy([[0.1, 0.5, 0.2], [Value(2.0), Value(1.0), Value(0.0)]], [1, 2]) == 0.5
+    assert accuracy([[Value(0.3)], [-0.2], [5.0]], [1, 0, -1]) == pytest.approx(2 / 3)  # one score in a list
     with pytest.raises(ValueError, match="as many labels as outputs"):
         accuracy([1.0], [1, 0])
 
