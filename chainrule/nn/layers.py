@@ -32,6 +32,11 @@ class Neuron(Module):
     ``w · x + b`` is one n-ary sum node over the products and the bias. ``nonlin=False`` is
     micrograd's spelling of ``activation="linear"``.
 
+    The weights come from ``seed`` alone (no global random state), so neurons built with the same
+    seed are identical: micrograd-style ``[Neuron(2) for _ in range(3)]`` gives three copies of one
+    unit, since every one uses the default ``seed=0``. For different units pass different seeds, or
+    one shared ``random.Random`` that each neuron draws from in turn (as :class:`Layer` does).
+
     >>> from chainrule.nn import Neuron
     >>> n = Neuron(2, activation="tanh", seed=0)
     >>> y = n([1.0, -2.0])
@@ -39,6 +44,18 @@ class Neuron(Module):
     ('tanh', 'sum', 3)
     >>> [name for name, _ in n.named_parameters()]
     ['w.0', 'w.1', 'b']
+
+    Same seed, same weights; one shared generator, different units:
+
+    >>> import random
+    >>> Neuron(2).state_dict() == Neuron(2).state_dict()  # the same default seed: the same weights
+    True
+    >>> rng = random.Random(0)
+    >>> a, b, c = (Neuron(2, seed=rng) for _ in range(3))
+    >>> a.state_dict() != b.state_dict() != c.state_dict() != a.state_dict()
+    True
+    >>> a.state_dict() == Neuron(2, seed=0).state_dict()  # the first draws from rng are seed 0's
+    True
     """
 
     def __init__(self, nin: int, activation: str = "relu", *, seed: Seed = 0, nonlin: bool | None = None) -> None:
@@ -69,6 +86,10 @@ class Neuron(Module):
 
 class Layer(Module):
     """``nout`` neurons over the same inputs; returns a list, or one Value when ``nout == 1``.
+
+    The neurons draw their weights in turn from one generator made from ``seed``, so they differ
+    from each other; two layers built with the same ``seed`` are identical (the default is 0). Pass
+    different seeds, or one shared ``random.Random``, to get different layers.
 
     >>> from chainrule.nn import Layer
     >>> layer = Layer(3, 2, seed=0)
@@ -116,6 +137,9 @@ class MLP(Module):
     """A multi-layer perceptron: ``sizes`` neurons per layer, the last layer linear by default.
 
     micrograd's ``MLP(2, [16, 16, 1])`` builds the same model (weights differ: they come from ``seed``).
+    All layers draw from one generator made from ``seed``: every unit differs, yet two models built
+    with the same ``seed`` (the default is 0) are identical, whatever ran before; pass another seed,
+    or a shared ``random.Random``, for a different model.
 
     >>> from chainrule.nn import MLP
     >>> model = MLP(2, [16, 16, 1], seed=0)

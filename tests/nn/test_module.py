@@ -91,6 +91,16 @@ def test_weights_come_from_the_seed_only():
     assert [v for k, v in a.items() if k.endswith(".b")] == [0.0] * 5
 
 
+def test_neurons_sharing_one_generator_differ_while_default_seeded_ones_are_copies():
+    copies = [Neuron(2).state_dict() for _ in range(3)]
+    assert copies[0] == copies[1] == copies[2]  # documented: the default seed is 0 for every one
+    rng = random.Random(0)
+    units = [Neuron(2, seed=rng).state_dict() for _ in range(3)]
+    assert len({tuple(unit.values()) for unit in units}) == 3
+    layer = Layer(2, 3, seed=0)
+    assert [neuron.state_dict() for neuron in layer.neurons] == units  # what Layer does inside
+
+
 def test_neuron_is_one_sum_node_over_products_and_bias():
     n = Neuron(3, activation="linear", seed=0)
     x = [Value(1.0), Value(2.0), Value(-1.0)]
