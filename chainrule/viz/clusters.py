@@ -117,24 +117,39 @@ class ClusterTree:
     def add(self, scope: Scope | None, line: str) -> None:
         """Put ``line`` (a node statement) in the cluster of ``scope`` (top level for None)."""
         path: Scope = tuple(scope or ()) if self.enabled else ()
-        for depth in range(1, len(path) + 1):
-            if path[:depth] not in self.lines:
-                self.lines[path[:depth]] = []
-                self.numbers[path[:depth]] = len(self.numbers)
+        missing: list[Scope] = []
+        prefix = path
+        while prefix not in self.lines:  # walk up only to the nearest known scope: no per-depth rescans
+            missing.append(prefix)
+            prefix = prefix[:-1]
+        for new in reversed(missing):  # outer scopes are numbered first
+            self.lines[new] = []
+            self.numbers[new] = len(self.numbers)
         self.lines[path].append(line)
 
     def dot_lines(self) -> list[str]:
-        """Top-level lines, then each cluster in order of first appearance, nested by path."""
-        return self._block(())
+        """Top-level lines, then each cluster in order of first appearance, nested by path.
 
-    def _block(self, path: Scope) -> list[str]:
-        out = list(self.lines[path])
-        for child in self.lines:
-            if len(child) == len(path) + 1 and child[: len(path)] == path:
-                out.append(f"subgraph {cluster_id(self.numbers[child])} {{")
-                out.append(f"\tgraph [label={quoted(child[-1])}, {CLUSTER_STYLE}]")
-                out.extend("\t" + line for line in self._block(child))  # depth = scope nesting
-                out.append("}")
+        Written with an explicit stack, so thousands of nested scopes need no recursion.
+        """
+        children: dict[Scope, list[Scope]] = {path: [] for path in self.lines}
+        for path in self.lines:  # insertion order: first appearance
+            if path:
+                children[path[:-1]].append(path)
+        out: list[str] = []
+        todo: list[Scope | str] = [()]  # a scope to open, or a closing line to write
+        while todo:
+            item = todo.pop()
+            if isinstance(item, str):
+                out.append(item)
+                continue
+            indent = "\t" * len(item)  # depth = scope nesting
+            if item:
+                out.append(f"{indent[1:]}subgraph {cluster_id(self.numbers[item])} {{")
+                out.append(f"{indent}graph [label={quoted(item[-1])}, {CLUSTER_STYLE}]")
+                todo.append(indent[1:] + "}")
+            out.extend(indent + line for line in self.lines[item])
+            todo.extend(reversed(children[item]))
         return out
 
 

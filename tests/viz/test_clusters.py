@@ -82,3 +82,31 @@ def test_collapsed_boxes_follow_highlights_and_grads() -> None:
     (box,) = [line for line in dot.splitlines() if f"data {first_hidden.data:.4g}" in line]
     assert 'color="#ea580c", penwidth=3' in box and "grad 0.5" in box
     assert len([line for line in dot.splitlines() if "-> g" in line and "penwidth=3" in line]) == 1
+
+
+def test_thousands_of_nested_scopes_draw_without_recursion() -> None:
+    from contextlib import ExitStack
+
+    depth = 3_000
+    x = Value(1.0, label="x")
+    with ExitStack() as stack:
+        for i in range(depth):
+            stack.enter_context(name_scope(f"s{i}"))
+        y = x * 2
+    dot = to_dot(y, max_nodes=None)
+    found = clusters(dot)
+    assert found == [(1 + i, f"s{i}") for i in range(depth)]
+    assert dot.count("\n" + "\t" * depth + "}") == 1  # the innermost cluster closes at its own depth
+    assert dot.count("subgraph cluster_s") == depth
+
+
+def test_thousands_of_sibling_scopes_draw_without_recursion() -> None:
+    width = 8_000
+    x = Value(1.0, label="x")
+    parts = []
+    for i in range(width):
+        with name_scope(f"s{i}"):
+            parts.append(x * i)
+    dot = to_dot(value_sum(parts), max_nodes=None)
+    assert clusters(dot) == [(1, f"s{i}") for i in range(width)]  # in order of first appearance
+    assert dot.count("subgraph cluster_s") == width
