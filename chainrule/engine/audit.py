@@ -1,7 +1,8 @@
 """Per-node audit: check each op node's local gradients against its op's own forward.
 
 For a node ``y = op(x_0, ..., x_k)`` the rule ``op.local_grads`` claims dy/dx_i. The audit takes
-centred differences of ``op.forward`` at the node's input data, one input at a time, so a wrong
+centred differences of ``op.forward`` at the node's input data (step eps * max(1, |x|), as in
+gradcheck), one input at a time, so a wrong
 rule is pinned to the op that has it rather than smeared over the whole gradient. This is the
 check to run after writing a custom :class:`~chainrule.engine.ops.Op`.
 """
@@ -12,10 +13,10 @@ import math
 from collections.abc import Sequence
 
 from chainrule.engine.audit_report import AuditReport, NodeCheck
-from chainrule.engine.gradcheck_inputs import check_eps
+from chainrule.engine.gradcheck_inputs import check_eps, step_size
 from chainrule.engine.graph import topological_order
 from chainrule.engine.modes import nan_on_domain_error
-from chainrule.engine.ops import FLOAT_MATH, Op
+from chainrule.engine.ops import FLOAT_MATH, Op, crossing
 from chainrule.engine.report import SEVERITY, judge, relative_error
 from chainrule.engine.value import Value
 
@@ -35,7 +36,7 @@ def audit(root: Value, eps: float = DEFAULT_EPS, atol: float = DEFAULT_ATOL,
     >>> cube = Op("cube", "x³", lambda x: x ** 3, lambda m, out, x: (2 * x * x,))  # should be 3x²
     >>> report = audit(cube(Value(2.0, label="x")) + 1)
     >>> report.ok, report.first_failure.op, report.first_failure.analytic, report.first_failure.numeric
-    (False, 'cube', (8.0,), (12.000000000...,))
+    (False, 'cube', (8.0,), (12.0...,))
     """
     check_eps(eps, atol)
     if not isinstance(root, Value):
@@ -72,25 +73,33 @@ def check_node(node: Value, index: int, eps: float, atol: float, names: Sequence
         raise
     numeric, verdicts = [], []
     for i in range(len(xs)):
-        slope, defined, kink = _partial(op, xs, i, eps, index)
+        slope, defined, kink, step = _partial(op, xs, i, eps, index)
         numeric.append(slope)
         a = analytic[i] if i < len(analytic) else math.nan
-        verdicts.append(judge(a, slope, atol, defined and math.isfinite(out), op.name if kink else ""))
+        verdicts.append(judge(a, slope, atol, defined and math.isfinite(out), _at(op) if kink else "",
+                              step == 0))
     band, note = _verdict(verdicts, len(analytic), len(xs))
     rel = tuple(relative_error(a, n) for a, n in zip(analytic, numeric))
     return NodeCheck(index, op.name, node.label, tuple(names), tuple(xs), analytic, tuple(numeric),
                      rel, band, note, node)
 
 
-def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> tuple[float, bool, bool]:
-    """(d op / d x_i by centred difference, forward finite at both points, branch flipped)."""
+def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> tuple[float, bool, bool, float]:
+    """(d op / d x_i by centred difference with step eps * max(1, |x_i|), forward finite at both
+    points, branch flipped, step actually taken); the slope is NaN when that step rounds to 0."""
     plus, minus = list(xs), list(xs)
-    plus[i] += eps
-    minus[i] -= eps
+    h = step_size(xs[i], eps)
+    plus[i] += h
+    minus[i] -= h
     f_plus, f_minus = _forward(op, plus, index), _forward(op, minus, index)
-    slope = (f_plus - f_minus) / (plus[i] - minus[i])  # the step actually taken
+    step = plus[i] - minus[i]  # the step actually taken
+    slope = (f_plus - f_minus) / step if step else math.nan
     kink = op.branch is not None and op.branch(*plus) != op.branch(*minus)
-    return slope, math.isfinite(f_plus) and math.isfinite(f_minus), kink
+    return slope, math.isfinite(f_plus) and math.isfinite(f_minus), kink, step
+
+
+def _at(op: Op) -> str:
+    return f"{op.name} (x ± h crosses its pole)" if crossing(op) == "pole" else op.name
 
 
 def _forward(op: Op, xs: list[float], index: int) -> float:

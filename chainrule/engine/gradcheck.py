@@ -1,9 +1,11 @@
 """Gradient checking: analytic gradients against centred differences, on the already-built graph.
 
-For each input x the numeric gradient is (f(x + h) - f(x - h)) / 2h. Its error has two parts:
-truncation, about h² f''' / 6, and rounding, about 1e-16 |f| / h. The default ``eps = 1e-6``
-(float64, as Python floats are) keeps both below about 1e-10 for values and derivatives of order 1,
-far inside the "good" band; a larger h lets truncation grow, a smaller one rounding.
+For each input x the numeric gradient is (f(x + h) - f(x - h)) / 2h with h = eps * max(1, |x|):
+exactly ``eps`` for |x| <= 1, relative beyond (at |x| >~ 1e10, x ± 1e-6 would round back to x).
+Its error has two parts: truncation, about h² f''' / 6, and rounding, about 1e-16 |f| / h. The
+default ``eps = 1e-6`` (float64, as Python floats are) keeps both below about 1e-10 for values and
+derivatives of order 1, far inside the "good" band; a larger h lets truncation grow, a smaller one
+rounding. If x ± h still rounds to x (a tiny ``eps``), the row is "undefined" with a note.
 
 f is called once. Each input is then perturbed in place and only the nodes downstream of it are
 re-run (``recompute`` over that slice of the topological order): two re-evaluations per input.
@@ -26,10 +28,12 @@ from chainrule.engine.gradcheck_inputs import (
     input_names,
     named_parameters,
     sampled,
+    step_size,
     unique,
 )
 from chainrule.engine.graph import recompute, topological_order
 from chainrule.engine.modes import nan_on_domain_error
+from chainrule.engine.ops import crossing
 from chainrule.engine.report import GradcheckError, GradcheckReport, GradcheckRow, judge, relative_error
 from chainrule.engine.value import Value
 
@@ -47,7 +51,7 @@ def gradcheck(
     atol: float = DEFAULT_ATOL,
     raise_on_failure: bool = False,
 ) -> GradcheckReport:
-    """Check d f / d input for every input against a centred difference.
+    """Check d f / d input for every input against a centred difference with step eps * max(1, |x|).
 
     ``f(*values)`` must return one scalar Value. Numbers in ``inputs`` become fresh Values; Values
     are used as they are (and left as they were). Rows are named by label, else by f's parameter
@@ -132,17 +136,19 @@ class _Graph:
     def row(self, x: Value, name: str, analytic: float) -> GradcheckRow:
         downstream = self.downstream(x)
         branchy = [n for n in downstream if n.op is not None and n.op.branch is not None]
-        value, eps = x.data, self.eps
+        value = x.data
+        h = step_size(value, self.eps)
         try:
-            f_plus, side_plus = self.evaluate(x, value + eps, downstream, branchy, name)
-            f_minus, side_minus = self.evaluate(x, value - eps, downstream, branchy, name)
+            f_plus, side_plus = self.evaluate(x, value + h, downstream, branchy, name)
+            f_minus, side_minus = self.evaluate(x, value - h, downstream, branchy, name)
         finally:
             x.data = value
             self.restore(downstream)
-        numeric = (f_plus - f_minus) / ((value + eps) - (value - eps))  # the step actually taken
+        step = (value + h) - (value - h)  # the step actually taken: 0 if eps is below float spacing
+        numeric = (f_plus - f_minus) / step if step else math.nan
         flipped = [self.describe(n) for n, a, b in zip(branchy, side_plus, side_minus) if a != b]
         defined = all(math.isfinite(v) for v in (self.output, f_plus, f_minus))
-        band, note = judge(analytic, numeric, self.atol, defined, ", ".join(flipped[:3]))
+        band, note = judge(analytic, numeric, self.atol, defined, ", ".join(flipped[:3]), step == 0)
         return GradcheckRow(name, value, analytic, numeric, abs(analytic - numeric),
                             relative_error(analytic, numeric), band, note)
 
@@ -175,4 +181,5 @@ class _Graph:
 
     def describe(self, node: Value) -> str:
         name = node.op.name if node.op is not None else "leaf"
-        return f"{name} {node.label!r}" if node.label else f"{name} #{self.position[node]}"
+        where = f"{name} {node.label!r}" if node.label else f"{name} #{self.position[node]}"
+        return f"{where} (x ± h crosses its pole)" if crossing(node.op) == "pole" else where

@@ -33,6 +33,18 @@ def check_eps(eps: float, atol: float = 0.0) -> None:
         raise ValueError(f"atol must be >= 0, got {atol!r}")
 
 
+def step_size(x: float, eps: float) -> float:
+    """The finite-difference step at ``x``: h = eps * max(1, |x|).
+
+    Relative for large inputs, since at |x| >~ 1e10 x ± 1e-6 rounds back to x; exactly ``eps`` for
+    |x| <= 1.
+
+    >>> step_size(0.5, 1e-6), step_size(-1e11, 1e-6)
+    (1e-06, 100000.0)
+    """
+    return eps * max(1.0, abs(x))
+
+
 def input_list(inputs: Any) -> list[Any]:
     """The inputs as a list; a lone number or Value is refused (it must be wrapped in a list).
 

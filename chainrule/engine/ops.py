@@ -20,7 +20,8 @@ class Op:
     """A primitive operation: how it is drawn, computed and differentiated.
 
     Calling an op applies it to Values or numbers and returns a new :class:`Value` node.
-    ``branch`` marks a kink (relu, abs, max): it returns which side of the kink the inputs are on.
+    ``branch`` marks a kink (relu, abs, max) or a pole (div, negative powers): it returns which side
+    of it the inputs are on, so gradient checks flag a step across it instead of failing.
 
     >>> from chainrule import Op, Value
     >>> square = Op("square", "x²", forward=lambda x: x * x, local_grads=lambda m, out, x: (2 * x,))
@@ -114,6 +115,27 @@ def _ones(n: int) -> tuple[float, ...]:
     return _ONE * n
 
 
+def _denominator_sign(a: float, b: float) -> bool:
+    return b > 0
+
+
+def _base_sign(x: float) -> bool:
+    return x > 0
+
+
+# A branch that marks a pole (1/0), not a kink: checks say "pole" in their notes.
+_denominator_sign.crossing = _base_sign.crossing = "pole"  # type: ignore[attr-defined]
+
+
+def crossing(op: Op) -> str:
+    """What an op's ``branch`` marks: "pole" (div, negative powers) or "kink" (relu, abs, max, custom).
+
+    >>> crossing(OPS["div"]), crossing(OPS["relu"])
+    ('pole', 'kink')
+    """
+    return getattr(op.branch, "crossing", "kink")
+
+
 def _table(*ops: Op) -> dict[str, Op]:
     return {op.name: op for op in ops}
 
@@ -122,7 +144,8 @@ OPS: dict[str, Op] = _table(
     Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2),
     Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2),
     Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2),
-    Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2),
+    Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2,
+       branch=_denominator_sign),
     Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,)),
     Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),)),
@@ -151,7 +174,8 @@ def power(k: float) -> Op:
             return (floats.power_slope(m.value(x), k),)
         return (k * x ** (k - 1),)
 
-    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads)
+    branch = _base_sign if k < 0 else None  # x ** -1 has a pole at 0
+    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads, branch=branch)
 
 
 @lru_cache(maxsize=256)

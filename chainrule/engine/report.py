@@ -44,12 +44,16 @@ def band_of(rel_error: float) -> str:
     return "wrong"
 
 
-def judge(analytic: float, numeric: float, atol: float, defined: bool, kink_at: str) -> tuple[str, str]:
-    """(band, note) for one comparison. ``defined`` is False when f was not finite at x or x ± eps."""
+def judge(analytic: float, numeric: float, atol: float, defined: bool, kink_at: str,
+          zero_step: bool = False) -> tuple[str, str]:
+    """(band, note) for one comparison. ``defined`` is False when f was not finite at x or x ± h;
+    ``zero_step`` is True when x ± h rounded back to x (no difference could be taken)."""
+    if zero_step:
+        return "undefined", "step rounds to 0: x ± h == x in floats (use a larger eps)"
     if not defined:
         return "undefined", "not finite at x or x ± eps"
     if kink_at:
-        return "kink", f"branch flips at {kink_at}"
+        return "kink", f"branch flips at {kink_at}"  # kink_at names a pole as "div #2 (a pole)"
     band = band_of(relative_error(analytic, numeric))
     if band != "good" and abs(analytic - numeric) <= atol:
         # Near a zero gradient the relative error is all rounding noise; the absolute one is not.

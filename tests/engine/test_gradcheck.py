@@ -8,6 +8,7 @@ import pytest
 
 from chainrule import NOT_COMPUTED, OPS, Op, Value, maximum, no_grad, relu
 from chainrule.engine.gradcheck import GradcheckError, gradcheck
+from chainrule.engine.gradcheck_inputs import step_size
 from chainrule.engine.report import band_of, judge, relative_error
 
 # --- relative error and bands ----------------------------------------------------------------
@@ -106,8 +107,8 @@ def test_the_numeric_gradient_matches_rebuilding_the_function_exactly():
     report = gradcheck(f, point, eps=eps)
     for i, row in enumerate(report):
         plus, minus = list(point), list(point)
-        plus[i] += eps
-        minus[i] -= eps
+        plus[i] += step_size(point[i], eps)  # eps * max(1, |x|)
+        minus[i] -= step_size(point[i], eps)
         rebuilt = (f(*map(Value, plus)).data - f(*map(Value, minus)).data) / (plus[i] - minus[i])
         assert row.numeric == rebuilt
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from chainrule import Value, topological_order
 from chainrule.engine.audit import audit
 from chainrule.engine.gradcheck import gradcheck
+from chainrule.engine.gradcheck_inputs import step_size
 
 UNARY = {
     "tanh": lambda v: v.tanh(),
@@ -95,7 +96,7 @@ def test_numeric_gradients_equal_those_from_rebuilding_the_expression(expr, poin
     report = gradcheck(f, point, eps=eps)
     for i, row in enumerate(report):
         plus, minus = list(point), list(point)
-        plus[i] += eps
-        minus[i] -= eps
+        plus[i] += step_size(point[i], eps)  # eps * max(1, |x|)
+        minus[i] -= step_size(point[i], eps)
         rebuilt = (f(*map(Value, plus)).data - f(*map(Value, minus)).data) / (plus[i] - minus[i])
         assert row.numeric == rebuilt or (math.isnan(row.numeric) and math.isnan(rebuilt))

@@ -112,12 +112,18 @@ def test_a_wrong_rule_for_any_op_fails_both_checks_and_audit_names_it(name, op, 
         assert [check.op for check in report.failures] == [f"wrong_{op.name}"]
 
 
+# A point whose x ± eps straddles each branching op's kink (or pole: div is undefined at y = 0 itself).
+KINK_POINTS = {"relu": [0.0], "abs": [0.0], "max": [0.0, 0.0], "div": [1.0, 1e-7]}
+
+
 @pytest.mark.parametrize("name", sorted(KINK_OPS))
 def test_every_kink_op_at_its_kink_is_a_kink_not_a_failure(name):
-    point = [0.0] * (OPS[name].arity or 1)
+    point = KINK_POINTS[name]
     for report in (gradcheck(OPS[name], point), audit(OPS[name](*map(Value, point)))):
         assert report.ok and report.kinks, str(report)
 
 
 def test_the_kink_ops_are_the_ones_the_table_marks():
-    assert KINK_OPS == {"relu", "abs", "max"}
+    assert KINK_OPS == {"relu", "abs", "max", "div"}
+    assert {k for k, _ in FACTORY_CASES["pow"] if OP_FACTORIES["pow"](k).branch} == {-1.0, -2.0, -0.5}
+    assert all(OP_FACTORIES["rpow"](c).branch is None for c, _ in FACTORY_CASES["rpow"])
