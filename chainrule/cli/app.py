@@ -12,7 +12,7 @@ from chainrule.cli import commands
 from chainrule.cli.commands import CommandError
 from chainrule.cli.parser import build_parser, options_first
 from chainrule.formula import FormulaError
-from chainrule.viz import RenderError, RendererChoiceError
+from chainrule.viz import RendererChoiceError, RenderError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "draw": commands.draw, "steps": commands.steps, "check": commands.check, "demo": commands.demo,

@@ -72,30 +72,62 @@ class Formula:
         return root if isinstance(root, Value) else Constant(root)
 
 
-def _evaluate(node: ast.expr, inputs: Mapping[str, Value | float]) -> Value:
-    """The graph of a checked tree (at most MAX_DEPTH deep, so recursion is safe)."""
-    if isinstance(node, ast.Constant):
-        return Constant(float(node.value))
-    if isinstance(node, ast.Name):
-        return inputs[node.id]
+def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float]) -> Value | float:
+    """The graph of a checked tree, built with an explicit stack (a long chain like x+x+...+x is
+    as deep as it is long); operands are built left to right, each before its operation."""
+    results: list[Value | float] = []  # a float when a variable is given as a plain number
+    todo: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while todo:
+        node, operands_done = todo.pop()
+        if operands_done:
+            count = len(_operands(node))
+            operands = results[len(results) - count:]
+            del results[len(results) - count:]
+            results.append(_apply(node, operands))
+        elif isinstance(node, ast.Constant):
+            results.append(Constant(float(node.value)))  # type: ignore[arg-type]  # checked: a number
+        elif isinstance(node, ast.Name):
+            results.append(inputs[node.id])
+        elif _is_negative_number(node):
+            results.append(Constant(-float(node.operand.value)))  # type: ignore[attr-defined]
+        else:
+            todo.append((node, True))
+            todo.extend((operand, False) for operand in reversed(_operands(node)))
+    (root,) = results
+    return root
+
+
+def _is_negative_number(node: ast.expr) -> bool:
+    """-2 is a number, not neg(2)."""
+    return (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant))
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    """The sub-expressions whose Values an operation needs (the exponent of ** is a number)."""
     if isinstance(node, ast.UnaryOp):
-        if isinstance(node.operand, ast.Constant) and isinstance(node.op, ast.USub):
-            return Constant(-float(node.operand.value))  # -2 is a number, not neg(2)
-        operand = _evaluate(node.operand, inputs)
-        return -operand if isinstance(node.op, ast.USub) else operand
+        return [node.operand]
     if isinstance(node, ast.Call):
-        function = FUNCTIONS[node.func.id][0]  # type: ignore[attr-defined]
-        return function(*(_evaluate(arg, inputs) for arg in node.args))
+        return list(node.args)
     assert isinstance(node, ast.BinOp), f"unchecked formula node {type(node).__name__}"
-    base = _evaluate(node.left, inputs)
+    return [node.left] if isinstance(node.op, ast.Pow) else [node.left, node.right]
+
+
+def _apply(node: ast.expr, operands: list[Value | float]) -> Value | float:
+    """One operation of the formula on the Values of its operands."""
+    if isinstance(node, ast.UnaryOp):
+        return -operands[0] if isinstance(node.op, ast.USub) else operands[0]
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[node.func.id][0](*operands)  # type: ignore[attr-defined]
+    assert isinstance(node, ast.BinOp)
     if isinstance(node.op, ast.Pow):
-        return base ** _signed_number(node.right)
-    return BINARY[type(node.op)](base, _evaluate(node.right, inputs))
+        return operands[0] ** _signed_number(node.right)
+    return BINARY[type(node.op)](*operands)  # type: ignore[arg-type]  # a Value, or a number given as input
 
 
 def _signed_number(node: ast.expr) -> float:
     """The value of a checked exponent: a number literal under any unary minus and plus signs."""
-    if isinstance(node, ast.UnaryOp):
-        k = _signed_number(node.operand)
-        return -k if isinstance(node.op, ast.USub) else k
-    return float(node.value)  # type: ignore[attr-defined]
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp):
+        sign, node = (-sign if isinstance(node.op, ast.USub) else sign), node.operand
+    return sign * float(node.value)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from chainrule.engine import Value
 from chainrule.engine import functions as fn
 
 MAX_LENGTH = 2000  # characters; a formula typed on a command line is far shorter
-MAX_DEPTH = 200  # nested operations; building the graph recurses this deep at most
+MAX_DEPTH = 200  # nested operations (a flat chain a + b - c is one level); nothing recurses on it
 MAX_EXPONENT = 1000  # |k| in x ** k
 
 FUNCTIONS: dict[str, tuple[Callable[..., Value], int]] = {

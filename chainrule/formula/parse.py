@@ -1,8 +1,8 @@
 """Checking a formula's text against the whitelist: every refusal names its column and its text.
 
 The tree from :func:`ast.parse` is walked iteratively, so a deep formula is refused before anything
-recurses; only numbers, names, + - * / ** (the exponent a signed number literal), unary minus and
-plus, and calls of the known functions pass.
+recurses (a flat chain like x + x - ... + x counts as one level); only numbers, names, + - * / **
+(the exponent a signed number literal), unary minus and plus, and calls of the known functions pass.
 """
 
 from __future__ import annotations
@@ -79,12 +79,26 @@ def _check(tree: ast.expr, text: str, indent: int) -> tuple[str, ...]:
             return FormulaError(message, indent + _column(source, part), _segment(source, part))
 
         if depth > MAX_DEPTH:
-            raise refuse(f"formula is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise refuse(f"formula is nested too deeply (more than {MAX_DEPTH} levels;"
+                         " a chain like a + b - c + d is one level)")
         children = _children(node, refuse)
         if isinstance(node, ast.Name):
             names.setdefault(node.id)
-        stack.extend((child, depth + 1) for child in reversed(children))
+        stack.extend((child, depth + (not _continues_chain(node, child))) for child in reversed(children))
     return tuple(names)
+
+
+_CHAINS = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
+
+
+def _continues_chain(node: ast.AST, child: ast.AST) -> bool:
+    """Whether ``child`` is more of the same flat chain as ``node``: the left side of a + b - c
+    (or a * b / c), or a + (b + c) for the associative + and *. Such a chain counts as one level."""
+    if not (isinstance(node, ast.BinOp) and isinstance(child, ast.BinOp)):
+        return False
+    if child is node.left:
+        return _CHAINS.get(type(node.op), "") == _CHAINS.get(type(child.op))
+    return type(node.op) is type(child.op) and type(node.op) in (ast.Add, ast.Mult)
 
 
 def _children(node: ast.AST, refuse: Callable[..., FormulaError]) -> list[ast.expr]:

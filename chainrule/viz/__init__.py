@@ -17,7 +17,7 @@ from chainrule.viz.dot import GraphTooLargeWarning, to_dot
 from chainrule.viz.draw import Drawing, draw, save, to_svg
 from chainrule.viz.ids import dot_ids, edge_id, op_id, value_id
 from chainrule.viz.options import DotOptions
-from chainrule.viz.render import RenderError, RendererChoiceError, render_svg, renderer, supported_formats
+from chainrule.viz.render import RendererChoiceError, RenderError, render_svg, renderer, supported_formats
 from chainrule.viz.style import format_number
 
 __all__ = [

@@ -214,3 +214,18 @@ def test_a_value_that_looks_like_a_short_option_is_refused_by_name(cli: Callable
     result = cli("draw", "x*y", "x=1", "y=2", "-omega")
     assert result.status == 2 and "expected NAME=NUMBER, got '-omega'" in result.err
     assert not (tmp_path / "mega").exists()
+
+
+@pytest.mark.filterwarnings("ignore::chainrule.viz.GraphTooLargeWarning")  # draw shows 400 of 999 nodes
+@pytest.mark.parametrize(("command", "options"),
+                         [("draw", ["-o", "g.dot"]), ("steps", []), ("check", ["--json"])])
+def test_a_long_flat_sum_runs_through_every_command(command: str, options: list[str],
+                                                    cli: Callable[..., Result], tmp_path: Path) -> None:
+    result = cli(command, "+".join(["x"] * 999), "x=1", *options)  # 998 additions, within MAX_LENGTH
+    assert result.status == 0 and "Traceback" not in result.err, result.err[-300:]
+    if command == "draw":
+        assert "grad 999" in (tmp_path / "g.dot").read_text()
+    elif command == "steps":
+        assert "1996 chain-rule steps" in result.out
+    else:
+        assert json.loads(result.out)["gradients"] == {"x": 999.0}

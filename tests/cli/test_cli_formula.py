@@ -148,7 +148,7 @@ HOSTILE = {
     "(" * 10_000 + "x" + ")" * 10_000: "too long",
     "(" * 500 + "x" + ")" * 500: "too many nested parentheses",
     "-" * 1500 + "x": "nested too deeply",
-    "+".join(["x"] * (MAX_DEPTH + 2)): "nested too deeply",
+    "-(" * 150 + "-" * 60 + "x" + ")" * 150: "nested too deeply",
     "x" * (MAX_LENGTH + 1): "too long",
 }
 
@@ -184,6 +184,36 @@ def test_errors_point_at_the_offending_part(text: str, column: int, segment: str
 def test_a_depth_within_the_limit_is_accepted() -> None:
     root, _ = parse_formula("-" * (MAX_DEPTH - 1) + "x").build({"x": 1.0})
     assert root.data == -1.0
+
+
+LONG_CHAINS = {  # formula -> (value, gradient) at x=1; every chain is far longer than MAX_DEPTH
+    "+".join(["x"] * 999): (999.0, 999.0),
+    "x" + "-x+x" * 333: (1.0, 1.0),
+    "*".join(["x"] * 999): (1.0, 999.0),
+    "x" + "/x*x" * 333: (1.0, 1.0),
+    "+".join(["x*x"] * 400): (400.0, 800.0),
+    "+".join(["x"] * 300) + "+(" + "+".join(["x"] * 300) + ")": (600.0, 600.0),
+}
+
+
+@pytest.mark.parametrize("text", LONG_CHAINS, ids=lambda t: f"{t[:12]}... ({len(t)} chars)")
+def test_a_flat_chain_longer_than_the_depth_limit_is_one_level(text: str) -> None:
+    assert len(text) <= MAX_LENGTH and text.count("x") > MAX_DEPTH
+    root, leaves = parse_formula(text).build({"x": 1.0})
+    root.backward()
+    assert (root.data, leaves["x"].grad) == pytest.approx(LONG_CHAINS[text])
+
+
+def test_depth_still_counts_nesting_inside_a_chain() -> None:
+    parse_formula("x + x + " + "-" * (MAX_DEPTH - 2) + "x")  # the chain is level 1
+    with pytest.raises(FormulaError, match="nested too deeply") as caught:
+        parse_formula("x + x + " + "-" * (MAX_DEPTH - 1) + "x")
+    assert caught.value.segment == "x"
+
+
+def test_an_exponent_under_many_signs_builds_without_recursion() -> None:
+    root, _ = parse_formula("x ** " + "-" * 1991 + "2").build({"x": 2.0})  # an odd count: -2
+    assert root.data == 0.25
 
 
 def test_parsing_is_pure() -> None:

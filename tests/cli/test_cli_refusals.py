@@ -150,6 +150,10 @@ def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINRULE_RENDERER", "dot")
 
 
+def _case_id(part: str | list[str]) -> str:
+    return part if isinstance(part, str) else " ".join(part)
+
+
 RENDERING_COMMANDS = [
     ("draw", ["x*x", "x=2", "-o", "-"]),
     ("draw", ["x*x", "x=2", "-o", "graph.svg"]),
@@ -158,7 +162,7 @@ RENDERING_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=lambda a: a if isinstance(a, str) else " ".join(a))
+@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=_case_id)
 def test_no_renderer_is_a_one_line_failure(command: str, args: list[str], no_dot: None,
                                            cli: Callable[..., Result], tmp_path: Path) -> None:
     (tmp_path / "graph.svg").write_bytes(ORIGINAL)
@@ -169,7 +173,7 @@ def test_no_renderer_is_a_one_line_failure(command: str, args: list[str], no_dot
     assert (tmp_path / "graph.svg").read_bytes() == ORIGINAL
 
 
-@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=lambda a: a if isinstance(a, str) else " ".join(a))
+@pytest.mark.parametrize(("command", "args"), RENDERING_COMMANDS, ids=_case_id)
 def test_a_bad_renderer_choice_is_refused(command: str, args: list[str], monkeypatch: pytest.MonkeyPatch,
                                           cli: Callable[..., Result], tmp_path: Path) -> None:
     (tmp_path / "graph.svg").write_bytes(ORIGINAL)

@@ -110,7 +110,7 @@ def test_write_atomic_makes_new_files_readable_and_wants_bytes(tmp_path: Path) -
 def test_pipe_svg_honours_the_encoding(wasm: None) -> None:
     picture = draw(Value(2.0, label="café") * 3)
     data = picture.pipe(format="svg")
-    assert "café".encode("utf-8") in data
+    assert "café".encode() in data
     as_latin_1 = picture.pipe(format="svg", encoding="latin-1")
     assert as_latin_1 == data.decode("latin-1") and "cafÃ©" in as_latin_1  # as graphviz's own pipe does
     assert picture.pipe(format="svg", encoding="utf-8") == data.decode("utf-8")
