@@ -8,6 +8,7 @@ from typing import Any
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.engine.graph import NOT_COMPUTED
+from chainrule.engine.leaves import Constant
 from chainrule.engine.nodes import as_parents, nary
 from chainrule.engine.ops import OPS, VALUE_MATH
 from chainrule.engine.value import Value, apply
@@ -110,7 +111,8 @@ def sum(values: Iterable[Value | float]) -> Value:
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Any]:
     """d output / d input for each input, without touching any ``.grad`` (like ``torch.autograd.grad``).
 
-    With ``create_graph=True`` the results are Values, so they can be differentiated again:
+    With ``create_graph=True`` the results are always Values, so they can be differentiated again (a
+    gradient that does not depend on the inputs, like d(x + 1)/dx, is a :class:`Constant`):
 
     >>> from chainrule import Value, grad
     >>> x = Value(3.0)
@@ -118,6 +120,8 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     >>> (d2y,) = grad(dy, [x])
     >>> dy.data, d2y
     (27.0, 18.0)
+    >>> grad(x + 1, [x], create_graph=True)
+    [Constant(data=1.0)]
     """
     inputs = _checked(output, inputs)
     order = graph.topological_order(output)
@@ -127,7 +131,8 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     try:
         graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
         reached = set(order)
-        return [_as_grad(x.grad) if x in reached else 0.0 for x in inputs]  # not in the graph: 0
+        grads = [_as_grad(x.grad) if x in reached else 0.0 for x in inputs]  # not in the graph: 0
+        return [_as_value(g) for g in grads] if create_graph else grads
     finally:
         for node, old in zip(order, saved):
             node.grad = old
@@ -148,3 +153,8 @@ def _checked(output: Any, inputs: Any) -> list[Value]:
 def _as_grad(g: Any) -> Any:
     """A node the output reached no gradient to (NOT_COMPUTED) has gradient 0.0."""
     return 0.0 if g is NOT_COMPUTED else g
+
+
+def _as_value(g: Any) -> Value:
+    """A gradient as a Value: float ones (constant rules, inputs not reached) become Constants."""
+    return g if isinstance(g, Value) else Constant(float(g))

@@ -76,7 +76,7 @@ def gradcheck(
 
 def gradcheck_parameters(
     loss_fn: Callable[[], Value],
-    parameters: Iterable[Value] | Mapping[str, Value] | Iterable[tuple[str, Value]],
+    parameters: Any,  # a Module, Values, a dict name -> Value, or (name, Value) pairs
     sample: int | None = None,
     seed: int | random.Random = 0,
     eps: float = DEFAULT_EPS,
@@ -85,8 +85,9 @@ def gradcheck_parameters(
 ) -> GradcheckReport:
     """Check a model's loss gradient for each parameter (or a random ``sample`` of them).
 
-    ``loss_fn()`` builds the loss from the parameters' current data. ``parameters`` is a list of
-    Values, a dict name -> Value, or (name, Value) pairs. Sampling uses ``random.Random(seed)``
+    ``loss_fn()`` builds the loss from the parameters' current data. ``parameters`` is a model
+    (anything with ``named_parameters()``, such as a chainrule.nn Module: rows get its dotted
+    names), a list of Values, a dict name -> Value, or (name, Value) pairs. Sampling uses ``random.Random(seed)``
     (never the global generator), so the same seed picks the same parameters.
 
     >>> from chainrule import Parameter

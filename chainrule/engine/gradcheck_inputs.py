@@ -117,11 +117,15 @@ def input_names(f: Callable[..., Any], count: int) -> list[str]:
 
 
 def named_parameters(parameters: Any) -> list[tuple[str, Value]]:
-    """(name, Value) pairs from a dict, pairs or plain Values; names default to label, else p<i>.
+    """(name, Value) pairs from a model (anything with ``named_parameters()``, like a chainrule.nn
+    Module, whose dotted names are used), a dict, pairs or plain Values; names default to label,
+    else p<i>.
 
     >>> [name for name, _ in named_parameters([Value(1.0, label="w"), Value(2.0)])]
     ['w', 'p1']
     """
+    if callable(getattr(parameters, "named_parameters", None)):
+        parameters = parameters.named_parameters()
     items = list(parameters.items() if isinstance(parameters, Mapping) else parameters)
     if not items:
         raise ValueError("gradcheck_parameters needs at least one parameter")

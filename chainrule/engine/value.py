@@ -1,4 +1,4 @@
-"""The Value node: one float, its gradient, its parents and its op's local gradients."""
+"""The Value node: one float, its gradient, its parents and its op (local gradients: computed, not stored)."""
 
 from __future__ import annotations
 

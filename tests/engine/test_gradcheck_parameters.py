@@ -148,3 +148,26 @@ def test_an_nn_mlp_passes_with_its_named_parameters(activation):
     assert [row.name for row in report] == [name for name, _ in model.named_parameters()]
     sampled = gradcheck_parameters(loss, model.named_parameters(), sample=6, seed=2)
     assert sampled.ok and len(sampled) == 6
+
+
+def _mlp_and_loss():
+    from chainrule.nn import MLP
+
+    model = MLP(2, [4, 1], activation="tanh", seed=3)
+    data = [((0.5, -1.0), 1.0), ((-0.3, 0.8), -1.0)]
+    return model, lambda: total([(model(x) - y) ** 2 for x, y in data])
+
+
+def test_a_module_is_checked_under_its_own_dotted_parameter_names():
+    model, loss = _mlp_and_loss()
+    report = gradcheck_parameters(loss, model)
+    assert report.ok
+    assert [row.name for row in report] == [name for name, _ in model.named_parameters()]
+    assert report.rows[0].name == "layers.0.neurons.0.w.0" and "#" not in " ".join(r.name for r in report)
+
+
+def test_a_sampled_module_check_keeps_the_dotted_names():
+    model, loss = _mlp_and_loss()
+    names = [name for name, _ in model.named_parameters()]
+    report = gradcheck_parameters(loss, model, sample=4, seed=1)
+    assert len(report) == 4 and all(row.name in names for row in report)
