@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule.engine.functions import grad
@@ -87,8 +87,8 @@ def gradcheck_parameters(
 
     ``loss_fn()`` builds the loss from the parameters' current data. ``parameters`` is a model
     (anything with ``named_parameters()``, such as a chainrule.nn Module: rows get its dotted
-    names), a list of Values, a dict name -> Value, or (name, Value) pairs. Sampling uses ``random.Random(seed)``
-    (never the global generator), so the same seed picks the same parameters.
+    names), a list of Values, a dict name -> Value, or (name, Value) pairs. Sampling uses
+    ``random.Random(seed)`` (never the global generator), so the same seed picks the same parameters.
 
     >>> from chainrule import Parameter
     >>> w = [Parameter(0.5, label="w0"), Parameter(-0.3, label="w1")]

@@ -127,13 +127,13 @@ def _base_sign(x: float) -> bool:
 _denominator_sign.crossing = _base_sign.crossing = "pole"  # type: ignore[attr-defined]
 
 
-def crossing(op: Op) -> str:
+def crossing(op: Op | None) -> str:
     """What an op's ``branch`` marks: "pole" (div, negative powers) or "kink" (relu, abs, max, custom).
 
     >>> crossing(OPS["div"]), crossing(OPS["relu"])
     ('pole', 'kink')
     """
-    return getattr(op.branch, "crossing", "kink")
+    return getattr(getattr(op, "branch", None), "crossing", "kink")
 
 
 def _table(*ops: Op) -> dict[str, Op]:

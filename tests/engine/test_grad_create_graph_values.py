@@ -7,8 +7,8 @@ import pytest
 from chainrule import Constant, Value, grad
 
 
-@pytest.mark.parametrize("build", [lambda x: x + 1, lambda x: x - 3.0, lambda x: -x, lambda x: x * 2 + x.relu()],
-                         ids=["add", "sub", "neg", "mixed"])
+@pytest.mark.parametrize("build", [lambda x: x + 1, lambda x: x - 3.0, lambda x: -x,
+                                   lambda x: x * 2 + x.relu()], ids=["add", "sub", "neg", "mixed"])
 def test_constant_gradients_come_back_as_values(build):
     x = Value(2.0)
     (dx,) = grad(build(x), [x], create_graph=True)
