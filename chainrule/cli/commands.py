@@ -32,7 +32,8 @@ class CommandError(Exception):
         self.status = status
 
 
-def build(args: argparse.Namespace, *, needs_variables: bool = False) -> tuple[Formula, Value, dict[str, Value]]:
+def build(args: argparse.Namespace, *,
+          needs_variables: bool = False) -> tuple[Formula, Value, dict[str, Value]]:
     """Parse the formula and the NAME=NUMBER values, then build the graph (nothing else runs first).
 
     >>> from argparse import Namespace
