@@ -16,6 +16,7 @@ from chainrule.engine import (
     AnomalyError,
     Constant,
     DomainError,
+    LocalGradsError,
     Op,
     Parameter,
     Value,
@@ -36,8 +37,8 @@ __version__ = "0.1.0"
 # sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
 __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos", "detect_anomaly",
-    "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum", "name_scope",
-    "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through", "tanh",
-    "to_svg", "topological_order",
+    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
+    "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
+    "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through",
+    "tanh", "to_svg", "topological_order",
 ]
