@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from chainrule.cli import commands
@@ -35,7 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(options_first(sys.argv[1:] if argv is None else argv))
     where = f"{parser.prog} {args.command}"
     try:
-        return args.run(args)
+        with warnings.catch_warnings():  # e.g. a picture summarised past max_nodes: one plain line
+            warnings.showwarning = lambda message, *_: print(f"{where}: note: {message}", file=sys.stderr)
+            return args.run(args)
     except FormulaError as error:
         return _fail(where, str(error), REFUSED)
     except ArithmeticError as error:  # chainrule.DomainError, ZeroDivisionError, OverflowError

@@ -24,6 +24,9 @@ _OP_STYLE = (
 )
 _HIGHLIGHT = style.HIGHLIGHT_ATTRS
 # edges leave a collapsed box downstream and enter it from upstream, so they never loop around it
+# Past this many drawn nodes, bound Graphviz's network-simplex passes (nslimit): a leaf feeding
+# hundreds of ops (x + x + ... + x) otherwise takes minutes to lay out, and with the bound well under a second.
+BOUNDED_LAYOUT_NODES = 60
 _EXIT = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
 _ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
@@ -148,6 +151,8 @@ class _Picture:
         ranksep = 0.3 if self.options.collapse is None else 0.8  # boxes: room for the edges between them
         graph = f'rankdir={self.options.rankdir}, fontname="Helvetica", fontsize=10, nodesep=0.2'
         graph += f", ranksep={ranksep}"
+        if len(self.selection.order) > BOUNDED_LAYOUT_NODES:
+            graph += ", nslimit=1, nslimit1=1"
         caption = self._caption()
         if caption:
             graph += f", label={caption}, labelloc=t"

@@ -229,3 +229,13 @@ def test_a_long_flat_sum_runs_through_every_command(command: str, options: list[
         assert "1996 chain-rule steps" in result.out
     else:
         assert json.loads(result.out)["gradients"] == {"x": 999.0}
+
+
+def test_a_summarised_picture_is_noted_in_one_line_without_a_warning_trace(cli: Callable[..., Result],
+                                                                          tmp_path: Path) -> None:
+    formula = " + ".join(["x"] * 450)  # 450 leaves' worth of nodes: more than the picture's 400
+    result = cli("draw", formula, "x=1", "-o", str(tmp_path / "big.dot"))  # DOT: no slow layout
+    assert result.status == 0
+    notes = [line for line in result.err.splitlines() if "note:" in line]
+    assert len(notes) == 1 and "more than 400 nodes" in notes[0]
+    assert "Warning" not in result.err and ".py:" not in result.err

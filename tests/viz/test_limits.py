@@ -75,3 +75,16 @@ def test_with_collapse_max_nodes_counts_boxes_not_nodes(recwarn: pytest.Warnings
     _, longer = chain(2000)
     with pytest.warns(GraphTooLargeWarning, match="more than 1000 nodes"):
         to_dot(longer, max_nodes=10, collapse="neuron")
+
+
+def test_big_pictures_bound_graphviz_layout_work_and_small_ones_do_not():
+    from chainrule import Value
+    from chainrule.viz import to_dot
+    from chainrule.viz.dot import BOUNDED_LAYOUT_NODES
+
+    x = Value(1.0, label="x")
+    small, big = x + x, x
+    for _ in range(BOUNDED_LAYOUT_NODES + 5):  # one leaf feeding every op: Graphviz's slowest shape
+        big = big + x
+    assert "nslimit" not in to_dot(small)
+    assert "nslimit=1, nslimit1=1" in to_dot(big)
