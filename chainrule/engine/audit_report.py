@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,30 +65,9 @@ class AuditReport(tables.TableReport):
     atol: float
 
     @property
-    def ok(self) -> bool:
-        """True when every node's local gradients match (kinks allowed)."""
-        return all(check.ok for check in self.nodes)
-
-    @property
-    def failures(self) -> tuple[NodeCheck, ...]:
-        """Every node whose rule disagrees (suspicious, wrong or undefined), in topological order."""
-        return tuple(check for check in self.nodes if not check.ok)
-
-    @property
     def first_failure(self) -> NodeCheck | None:
         """The earliest node whose local gradient rule disagrees with its forward, or None."""
         return next(iter(self.failures), None)
-
-    @property
-    def kinks(self) -> tuple[NodeCheck, ...]:
-        """Nodes sitting on a kink (relu at 0, a max tie): their numeric check means nothing."""
-        return tuple(check for check in self.nodes if check.band == "kink")
-
-    def __iter__(self) -> Iterator[NodeCheck]:
-        return iter(self.nodes)
-
-    def __len__(self) -> int:
-        return len(self.nodes)
 
     def raise_if_failed(self) -> None:
         """Raise :class:`GradcheckError` naming the first wrong node, unless the audit passed."""

@@ -7,7 +7,6 @@ The bands follow CS231n's advice on relative error: below 1e-7 is good, below 1e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,30 +115,9 @@ class GradcheckReport(tables.TableReport):
     atol: float
 
     @property
-    def ok(self) -> bool:
-        """True when no row is suspicious, wrong or undefined (kinks are allowed)."""
-        return all(row.ok for row in self.rows)
-
-    @property
-    def failures(self) -> tuple[GradcheckRow, ...]:
-        """The rows that are suspicious, wrong or undefined."""
-        return tuple(row for row in self.rows if not row.ok)
-
-    @property
-    def kinks(self) -> tuple[GradcheckRow, ...]:
-        """The rows whose numeric gradient straddles a kink (relu, abs, max, ...)."""
-        return tuple(row for row in self.rows if row.band == "kink")
-
-    @property
     def worst(self) -> GradcheckRow | None:
         """The most severe row (NaN errors count as the largest), or None with no rows."""
         return max(self.rows, key=_severity, default=None)
-
-    def __iter__(self) -> Iterator[GradcheckRow]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
     def __getitem__(self, key: int | str) -> GradcheckRow:
         if isinstance(key, int):

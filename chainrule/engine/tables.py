@@ -6,7 +6,7 @@ User text (labels) goes through :func:`html.escape`, so a label like ``<b>x</b>`
 from __future__ import annotations
 
 import html as _html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 MAX_ROWS_SHOWN = 40  # bigger reports show only the rows that are not good, in str() and HTML
@@ -85,6 +85,27 @@ class TableReport:
     """
 
     HEADER: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no row is suspicious, wrong or undefined (kinks are allowed)."""
+        return all(row.ok for row in self._all())
+
+    @property
+    def failures(self) -> tuple[Any, ...]:
+        """The rows that are suspicious, wrong or undefined, in order."""
+        return tuple(row for row in self._all() if not row.ok)
+
+    @property
+    def kinks(self) -> tuple[Any, ...]:
+        """The rows whose numeric check straddles a kink (relu, abs, max, a pole): it means nothing."""
+        return tuple(row for row in self._all() if row.band == "kink")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
     def __repr__(self) -> str:
         return f"<{self._summary()}>"
