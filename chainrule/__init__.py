@@ -27,7 +27,7 @@ from chainrule.engine import (
     topological_order,
 )
 from chainrule.engine.audit import AuditReport, audit
-from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
+from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, select, sigmoid, sin, sum, tanh
 from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
 from chainrule.viz import draw, to_svg
 from chainrule.viz.steps import step_through
@@ -39,6 +39,6 @@ __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
     "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
     "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
-    "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through",
+    "name_scope", "nan_on_domain_error", "no_grad", "relu", "select", "sigmoid", "sin", "step_through",
     "tanh", "to_svg", "topological_order",
 ]
