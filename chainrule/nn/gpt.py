@@ -32,7 +32,8 @@ Cache = list[list[Value]]  # a running list of keys (or values), one list of Val
 
 
 def _matrix(rows: int, cols: int, std: float, rng: random.Random, label: str) -> list[list[Parameter]]:
-    return [[Parameter(rng.gauss(0.0, std), label=f"{label}.{i}.{j}") for j in range(cols)] for i in range(rows)]
+    return [[Parameter(rng.gauss(0.0, std), label=f"{label}.{i}.{j}") for j in range(cols)]
+            for i in range(rows)]
 
 
 class Linear(Module):
@@ -161,8 +162,9 @@ def cross_entropy(logits: Sequence[Value], target: Value | int) -> Value:
     return log(value_sum([s.exp() for s in shifted])) - picked
 
 
-def attend(q: Sequence[Value], keys: Sequence[Sequence[Value]], values: Sequence[Sequence[Value]]) -> list[Value]:
-    """One attention head for one query: ``softmax(q·k_t / sqrt(d)) `` over the keys, mixing the values.
+def attend(q: Sequence[Value], keys: Sequence[Sequence[Value]],
+           values: Sequence[Sequence[Value]]) -> list[Value]:
+    """One attention head for one query: weights ``softmax(q·k_t / sqrt(d))`` over the keys mix the values.
 
     >>> from chainrule import Value
     >>> from chainrule.nn import attend
@@ -417,8 +419,8 @@ class GPT(Module):
 
     def _repr_args(self) -> str:
         attn = self.blocks[0].attn
-        return (f"vocab_size={self.vocab_size}, n_embd={attn.wq.nin}, n_head={attn.n_head}, "
-                f"n_layer={len(self.blocks)}, block_size={self.block_size}, parameters={len(self.parameters())}")
+        return (f"vocab_size={self.vocab_size}, n_embd={attn.wq.nin}, n_head={attn.n_head}, n_layer="
+                f"{len(self.blocks)}, block_size={self.block_size}, parameters={len(self.parameters())}")
 
 
 def check_id(token: int, size: int, who: str = "cross_entropy") -> int:

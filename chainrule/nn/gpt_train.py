@@ -50,7 +50,8 @@ class LossGraph:
         positions = model.block_size if positions is None else positions
         if isinstance(positions, bool) or not isinstance(positions, numbers.Integral) \
                 or not 1 <= positions <= model.block_size:
-            raise ValueError(f"positions must be an int in 1..{model.block_size} (block_size), got {positions!r}")
+            raise ValueError(f"positions must be an int in 1..{model.block_size} (block_size),"
+                             f" got {positions!r}")
         bos = float(model.bos)
         self.model, self.positions = model, positions
         self.inputs = [Value(bos, label=f"token.{i}") for i in range(positions)]

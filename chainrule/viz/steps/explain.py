@@ -84,7 +84,7 @@ def _select(p: str, local: float, index: float, is_index: bool) -> str:
     if is_index:
         return f"select: the index {fmt(index)} only picks an option, so {p} gets local 0"
     if local:
-        return f"select routes: {p} is the option the index {fmt(index)} picks, so it gets the gradient (local 1)"
+        return f"select routes: {p} is the option index {fmt(index)} picks, so it gets the gradient (local 1)"
     return f"select routes: the index {fmt(index)} picks another option, so {p} gets none (local 0)"
 
 
