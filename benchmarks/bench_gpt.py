@@ -148,7 +148,8 @@ def micro_logits(sd: dict[str, Any], token: int, pos: int, keys: list, values: l
 def micro_loss(sd: dict[str, Any], tokens: list[int]) -> Scalar:
     n = min(BLOCK, len(tokens) - 1)
     keys, values = [[] for _ in range(N_LAYER)], [[] for _ in range(N_LAYER)]
-    losses = [-micro_softmax(micro_logits(sd, tokens[p], p, keys, values))[tokens[p + 1]].log() for p in range(n)]
+    losses = [-micro_softmax(micro_logits(sd, tokens[p], p, keys, values))[tokens[p + 1]].log()
+              for p in range(n)]
     return (1 / n) * sum(losses)
 
 
@@ -280,8 +281,9 @@ def markdown(rows: list[tuple[str, str, str]], command: str, steps: int, reps: i
     lines = [
         "# One GPT training step: chainrule beside a micrograd-style engine", "",
         f"`{command}` on Python {platform.python_version()}; load average {load}.", "",
-        f"microgpt's model (vocab 27, n_embd 16, 4 heads, 1 layer, block 16; 4,192 parameters), one Census",
-        f"name per step (forward, backward, Adam); CPU ms per step, median of {reps} runs of {steps} steps.", "",
+        "microgpt's model (vocab 27, n_embd 16, 4 heads, 1 layer, block 16; 4,192 parameters), one Census",
+        f"name per step (forward, backward, Adam); CPU ms per step, median of {reps} runs of {steps} steps.",
+        "",
         "| engine | ms per step | speed-up |", "|---|---|---|",
         *[f"| {name} | {ms} | {ratio} |" for name, ms, ratio in rows],
     ]
