@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from chainrule.engine.errors import DomainError
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 
 
 def domain_error(op: str, message: str) -> float:

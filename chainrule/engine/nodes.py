@@ -1,7 +1,7 @@
 """Making nodes: numbers become Constants, and each application of an op becomes one Value.
 
 These run once per op of every forward pass, so they are written for speed: one function per
-arity (no per-node lists or argument unpacking), node slots filled directly, one read of each mode.
+arity (no per-node lists or argument unpacking), node slots filled directly, one read of the modes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from chainrule.engine.anomaly import raise_forward
 from chainrule.engine.graph import MANY, NOT_COMPUTED
 from chainrule.engine.leaves import Constant
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 from chainrule.engine.ops import Op
 from chainrule.engine.value import Value
 
@@ -56,7 +56,7 @@ def constant(x: Any) -> Value | None:
     out.grad = NOT_COMPUTED
     out._a = out._b = out.op = None
     out.label = ""
-    out.scope = MODES.scope
+    out.scope = current().scope
     return out
 
 
@@ -72,13 +72,14 @@ def unary(op: Op, a: Value) -> Value:
     out.data = data = op.forward(x)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
+    modes = current()
+    out.scope = modes.scope
     out._b = None
-    if MODES.grad_enabled:
+    if modes.grad_enabled:
         out._a, out.op = a, op
     else:
         out._a = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
     return out
 
@@ -95,12 +96,13 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     out.data = data = op.forward(x, y)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
-    if MODES.grad_enabled:
+    modes = current()
+    out.scope = modes.scope
+    if modes.grad_enabled:
         out._a, out._b, out.op = a, b, op
     else:
         out._a = out._b = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
     return out
 
@@ -119,12 +121,13 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     out.data = data = op.forward(*xs)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
-    if MODES.grad_enabled:
+    modes = current()
+    out.scope = modes.scope
+    if modes.grad_enabled:
         out._a, out._b, out.op = parents, MANY, op
     else:
         out._a = out._b = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)
     return out
 

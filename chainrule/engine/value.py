@@ -8,7 +8,7 @@ from typing import Any
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook, check_forward
 from chainrule.engine.graph import MANY, NOT_COMPUTED
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
 
 
@@ -63,7 +63,7 @@ class Value:
         self.op: Op | None = None
         self._a = self._b = None  # no parents: a leaf
         self.label = label
-        self.scope = MODES.scope
+        self.scope = current().scope
 
     # --- arithmetic: each operator is one node of the op table -------------------------------
     __add__, __radd__ = _operator("add", "add"), _operator("add", "add", reflected=True)
