@@ -10,6 +10,7 @@ from operator import attrgetter
 from typing import Any
 
 from chainrule.engine.errors import LocalGradsError
+from chainrule.engine.modes import enable_grad
 from chainrule.engine.ops import FLOAT_MATH
 from chainrule.engine.partials import check_count, miscounted, partials_error
 
@@ -76,7 +77,8 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
 
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
     gradients accumulate. With a ``math`` namespace the local gradients are rebuilt as graph nodes
-    (higher-order gradients). ``on_step`` sees every chain-rule application (the stepper, anomaly mode).
+    (higher-order gradients), even inside ``no_grad()``, as PyTorch does. ``on_step`` sees every
+    chain-rule application (the stepper, anomaly mode).
 
     >>> from chainrule import Value
     >>> x = Value(3.0); y = x * x
@@ -95,6 +97,15 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
     if math is None and on_step is None:
         _float_pass(order)
         return
+    if math is None:
+        _general_pass(order, math, on_step)
+        return
+    with enable_grad():  # gradients as graph nodes were asked for: build them even inside no_grad()
+        _general_pass(order, math, on_step)
+
+
+def _general_pass(order: list[Any], math: Any, on_step: StepHook | None) -> None:
+    """The chain rule with a math namespace (gradients as nodes) or a hook: one tuple per node."""
     for node in reversed(order):
         parents = node.parents
         if parents:
