@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +57,8 @@ class GPTResult:
         tenth = max(1, len(losses) // 10)
         means = [sum(losses[i:i + tenth]) / len(losses[i:i + tenth]) for i in range(0, len(losses), tenth)]
         return "\n".join([
-            (f"loss: {losses[0]:.4f} at step 1 (ln {self.vocab_size} = {math.log(self.vocab_size):.4f}), mean of"
-             f" the last 50 steps {self.run.mean_last(50):.4f} after {len(losses)} steps"
+            (f"loss: {losses[0]:.4f} at step 1 (ln {self.vocab_size} = {math.log(self.vocab_size):.4f}),"
+             f" mean of the last 50 steps {self.run.mean_last(50):.4f} after {len(losses)} steps"
              f" ({self.run.mode}, {self.run.seconds:.2f} s)"),
             "loss by tenths of the run: " + " ".join(f"{m:.3f}" for m in means),
             f"sampled names: {' '.join(name or '(empty)' for name in self.samples)}",
@@ -85,7 +84,8 @@ def run_gpt(out_dir: str | os.PathLike[str] | None = None, *, steps: int = DEFAU
     tokenizer = CharTokenizer.from_documents(names.documents)
     model = GPT(tokenizer.vocab_size, seed=seed)
     if not quiet:
-        print(f"chainrule gpt: {repr(model).splitlines()[0]}\ncorpus: {len(names)} documents, {names.source}\n"
+        print(f"chainrule gpt: {repr(model).splitlines()[0]}\n"
+              f"corpus: {len(names)} documents, {names.source}\n"
               f"training: {steps} steps of Adam, one document per step", flush=True)
     run = train_gpt(model, names.documents, tokenizer, steps=steps, seed=seed, progress=not quiet)
     rng = random.Random(seed)
@@ -122,10 +122,11 @@ def _pictures(model: GPT, tokenizer: CharTokenizer, name: str, folder: Path) -> 
     call = next(c for c in calls if c.position == position and c.head == HEAD)
     scope = ("blocks.0", "attn", f"heads.{HEAD}")
     outputs, grads = head_copy(call, scope)
-    head_svg = save(outputs, folder / "attention-head.svg", grads=grads, caption=_caption(call, name, tokenizer))
+    caption = _caption(call, name, tokenizer)
+    head_svg = save(outputs, folder / "attention-head.svg", grads=grads, caption=caption)
     trace = step_through(softmax_copy(call, scope))
-    softmax_html = trace.save_html(folder / "softmax-backward.html",
-                                   title=f"Softmax of {'.'.join(scope)} at position {position} of {name!r}, backward")
+    title = f"Softmax of {'.'.join(scope)} at position {position} of {name!r}, backward"
+    softmax_html = trace.save_html(folder / "softmax-backward.html", title=title)
     return head_svg, softmax_html
 
 

@@ -168,7 +168,8 @@ def _gpt(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--out", metavar="DIR",
                      help="folder for the pictures (default: a new chainrule-gpt, -2, -3, ... folder)")
     sub.add_argument("--steps", type=_positive, help="training steps, one name each (default: 1000)")
-    sub.add_argument("--seed", type=int, help="seed of the weights, the name order and the samples (default: 0)")
+    sub.add_argument("--seed", type=int,
+                     help="seed of the weights, the name order and the samples (default: 0)")
     sub.add_argument("--corpus", metavar="FILE",
                      help="a text file of documents, one per line (default: the US Census first names)")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from chainrule.cli.gpt import run_gpt
-
 from tests.viz.test_steps_browser import browser, open_page  # noqa: F401 (browser is a fixture)
 
 from .conftest import Result
@@ -72,7 +71,8 @@ def test_the_command_prints_the_summary_and_writes_two_files(cli: Callable[..., 
     assert result.status == 0, result.err
     assert "corpus: 5163 documents, US Census 1990 first names" in result.out
     assert "sampled names: " in result.out and "2/2" in result.err  # the progress bar
-    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["attention-head.svg", "softmax-backward.html"]
+    written = sorted(p.name for p in (tmp_path / "g").iterdir())
+    assert written == ["attention-head.svg", "softmax-backward.html"]
 
 
 def test_a_corpus_file_is_used_and_named(cli: Callable[..., Result], tmp_path: Path):

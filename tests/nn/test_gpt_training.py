@@ -101,7 +101,8 @@ def test_head_and_softmax_copies_carry_the_real_values_and_gradients():
     assert outputs[0].scope == ("blocks.0", "attn", "heads.1", "mix")
     root = softmax_copy(call)
     root.backward()
-    scores = sorted((n for n in topological_order(root) if n.label.startswith("score.")), key=lambda n: n.label)
+    scores = sorted((n for n in topological_order(root) if n.label.startswith("score.")),
+                    key=lambda n: n.label)
     assert len(scores) == 4
     for copy, real in zip(scores, call.scores):
         assert math.isclose(copy.grad, real.grad, rel_tol=1e-9, abs_tol=1e-15)
