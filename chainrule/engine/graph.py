@@ -6,10 +6,12 @@ Everything here is iterative: a chain of a million ops needs no Python recursion
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from chainrule.engine.errors import LocalGradsError
+from chainrule.engine.modes import enable_grad
 from chainrule.engine.ops import FLOAT_MATH, VALUE_MATH
 from chainrule.engine.partials import check_count, miscounted, partials_error
 
@@ -79,8 +81,8 @@ def backpropagate(order: list[Value], create_graph: bool = False, on_step: StepH
 
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
     gradients accumulate. With ``create_graph`` the local gradients are built as graph nodes, so the
-    gradients can be differentiated again. ``on_step`` sees every chain-rule application (the
-    stepper, anomaly mode).
+    gradients can be differentiated again (even inside ``no_grad()``, as PyTorch does). ``on_step``
+    sees every chain-rule application (the stepper, anomaly mode).
 
     The loop below is the reference: with neither ``create_graph`` nor ``on_step`` the float fast
     path (:func:`_float_pass`) runs instead, and it must give exactly the same gradients
@@ -103,9 +105,12 @@ def backpropagate(order: list[Value], create_graph: bool = False, on_step: StepH
     if not create_graph and on_step is None:
         _float_pass(order)
         return
-    for node in reversed(order):
-        parents = node.parents
-        if parents:
+    # gradients as graph nodes were asked for: build them even inside no_grad()
+    with enable_grad() if create_graph else nullcontext():
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
             upstream = node.grad
             if create_graph:
                 local_grads = node.op.local_grads(VALUE_MATH, node, *parents)
