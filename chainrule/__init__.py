@@ -27,7 +27,9 @@ from chainrule.engine import (
     topological_order,
 )
 from chainrule.engine.audit import AuditReport, audit
-from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
+from chainrule.engine import functions as _functions
+from chainrule.engine.functions import *  # noqa: F403 (one function per op of the table that has one)
+from chainrule.engine.functions import abs, grad, sum
 from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
 from chainrule.viz import draw, to_svg
 from chainrule.viz.steps import step_through
@@ -37,8 +39,7 @@ __version__ = "0.1.0"
 # sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
 __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
-    "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
-    "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through",
-    "tanh", "to_svg", "topological_order",
+    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "detect_anomaly", "draw",
+    "gradcheck", "gradcheck_parameters", "name_scope", "nan_on_domain_error", "no_grad", "step_through",
+    "to_svg", "topological_order", *_functions.__all__,
 ]
