@@ -90,8 +90,9 @@ class Op:
     (9.0, 6.0)
     """
 
-    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "crossing", "constant_partials",
-                 "explain", "explain_blocked", "rule", "notation", "domain", "function", "doc", "example")
+    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "crossing",
+                 "constant_partials", "explain", "explain_blocked", "rule", "notation", "domain",
+                 "function", "doc", "example")
 
     def __init__(
         self,
@@ -117,10 +118,11 @@ class Op:
         self.branch, self.crossing = branch, _crossing(name, branch, crossing)
         self.constant_partials = _constant_partials(name, arity, constant_partials)
         self.local_grads = local_grads or _constant_rule(name, self.constant_partials)
-        self.explain, self.explain_blocked = _templates(name, arity, explain), _templates(name, 1, explain_blocked)
+        self.explain = _templates(name, arity, explain)
+        self.explain_blocked = _templates(name, 1, explain_blocked)
         self.rule, self.notation, self.domain = rule, _choice(name, "notation", notation, NOTATIONS), domain
         if function is not None and example is None:
-            raise ValueError(f"op {name!r}: a function ({function!r}) needs an example: ((inputs...), output)")
+            raise ValueError(f"op {name!r}: function {function!r} needs example=((inputs...), output)")
         self.function, self.doc, self.example = function, doc, example
 
     def __call__(self, *inputs: Any) -> Any:
@@ -180,7 +182,8 @@ def _templates(name: str, arity: int | None, explain: Any) -> Any:
         return None
     templates = explain if isinstance(explain, tuple) else (explain,)
     if isinstance(explain, tuple) and len(explain) != arity:
-        raise ValueError(f"op {name!r}: explain gives {len(explain)} sentences, expected one per input ({arity})")
+        raise ValueError(f"op {name!r}: explain gives {len(explain)} sentences, "
+                         f"expected one per input ({arity})")
     for template in templates:
         fields = {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
         unknown = sorted(fields - set(EXPLAIN_FIELDS))
@@ -266,8 +269,9 @@ _LINE = _one_input((-3.0, 3.0))
 _BOTH_SIDES_OF_0 = _one_input((0.01, 3.0), (-3.0, -0.01))  # a kink at 0: one box per side
 _UNTIED: tuple[Box, ...] = (((0.5, 3.0), (-3.0, 0.0)), ((-3.0, 0.0), (0.5, 3.0)))  # a wins, b wins
 
-_ROUTE_PASSES = "{label} routes: {input} = {x} is the {winner} input, so it gets the whole gradient (local {local})"
+_ROUTE_PASSES = "{label} routes: {input} = {x} is the %s input, so it gets the whole gradient (local {local})"
 _ROUTE_BLOCKED = "{label} routes: {input} = {x} lost, so it gets none (local {local})"
+_DISTRIBUTES = "{label} distributes: local 1, so {input} gets the upstream gradient unchanged"
 
 
 def _table(*ops: Op) -> dict[str, Op]:
@@ -275,43 +279,53 @@ def _table(*ops: Op) -> dict[str, Op]:
 
 
 OPS: dict[str, Op] = _table(
-    Op("add", "+", lambda a, b: a + b, arity=2, constant_partials=(1.0, 1.0), notation="infix", rule="distribute",
-       explain="{label} distributes: local 1, so {input} gets the upstream gradient unchanged",
-       domain=Domain((_PLANE,), "a + b")),
-    Op("sub", "-", lambda a, b: a - b, arity=2, constant_partials=(1.0, -1.0), notation="infix", rule="distribute",
+    Op("add", "+", lambda a, b: a + b, arity=2, constant_partials=(1.0, 1.0),
+       notation="infix", rule="distribute", explain=_DISTRIBUTES, domain=Domain((_PLANE,), "a + b")),
+    Op("sub", "-", lambda a, b: a - b, arity=2, constant_partials=(1.0, -1.0),
+       notation="infix", rule="distribute",
        explain=("- distributes: local +1 to the first input",
                 "- distributes with a sign flip: local -1 to the subtracted input"),
        domain=Domain((_PLANE,), "a - b")),
-    Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2, notation="infix", rule="swap",
+    Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2,
+       notation="infix", rule="swap",
        explain="* swaps its inputs: the local gradient for {input} is the other input, {other} = {other_x}",
        domain=Domain((_PLANE,), "a * b")),
     Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2,
        branch=_denominator_sign, crossing="pole", notation="infix",
-       explain=("/ : local = 1 / {other} = {local}", "/ : local = -output / {input} = -{out} / {x} = {local}"),
-       domain=Domain((((-3.0, 3.0), (0.5, 3.0)), ((-3.0, 3.0), (-3.0, -0.5))), "a / b", at_crossing=(1.0, 1e-7))),
+       explain=("/ : local = 1 / {other} = {local}",
+                "/ : local = -output / {input} = -{out} / {x} = {local}"),
+       domain=Domain((((-3.0, 3.0), (0.5, 3.0)), ((-3.0, 3.0), (-3.0, -0.5))), "a / b",
+                     at_crossing=(1.0, 1e-7))),
     Op("neg", "-", lambda x: -x, constant_partials=(-1.0,), rule="negate",
        explain="negation flips the sign: local -1", domain=Domain(_LINE, "-x")),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,),
-       explain="exp: local = exp(x) = the output {out}", domain=Domain(_one_input((-5.0, 5.0)), "exp(x)"),
+       explain="exp: local = exp(x) = the output {out}",
+       domain=Domain(_one_input((-5.0, 5.0)), "exp(x)"),
        function="exp", doc="e ** x; inf (not an OverflowError) past e ** 709.", example=((0.0,), 1.0)),
     Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),),
-       explain="log: local = 1 / x = 1 / {x} = {local}", domain=Domain(_one_input((0.05, 10.0)), "log(x)"),
+       explain="log: local = 1 / x = 1 / {x} = {local}",
+       domain=Domain(_one_input((0.05, 10.0)), "log(x)"),
        function="log", doc="Natural logarithm; a DomainError for inputs <= 0.", example=((1.0,), 0.0)),
     Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,),
-       explain="tanh: local = 1 - tanh² = 1 - {out}² = {local}", domain=Domain(_one_input((-4.0, 4.0)), "tanh(x)"),
+       explain="tanh: local = 1 - tanh² = 1 - {out}² = {local}",
+       domain=Domain(_one_input((-4.0, 4.0)), "tanh(x)"),
        function="tanh", doc="Hyperbolic tangent.", example=((0.0,), 0.0)),
     Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),),
        explain="σ: local = σ(1 - σ) = {out} × (1 - {out}) = {local}",
        domain=Domain(_one_input((-8.0, 8.0)), "1 / (1 + exp(-x))"),
-       function="sigmoid", doc="1 / (1 + e ** -x), stable for large inputs of either sign.", example=((0.0,), 0.5)),
+       function="sigmoid", doc="1 / (1 + e ** -x), stable for large inputs of either sign.",
+       example=((0.0,), 0.5)),
     Op("sin", "sin", floats.sin, lambda m, out, x: (m.cos(x),),
-       explain="sin: local = cos(x) = cos({x}) = {local}", domain=Domain(_one_input((-7.0, 7.0)), "sin(x)"),
+       explain="sin: local = cos(x) = cos({x}) = {local}",
+       domain=Domain(_one_input((-7.0, 7.0)), "sin(x)"),
        function="sin", doc="Sine (radians).", example=((0.0,), 0.0)),
     Op("cos", "cos", floats.cos, lambda m, out, x: (-m.sin(x),),
-       explain="cos: local = -sin(x) = -sin({x}) = {local}", domain=Domain(_one_input((-7.0, 7.0)), "cos(x)"),
+       explain="cos: local = -sin(x) = -sin({x}) = {local}",
+       domain=Domain(_one_input((-7.0, 7.0)), "cos(x)"),
        function="cos", doc="Cosine (radians).", example=((0.0,), 1.0)),
     Op("sqrt", "√", floats.sqrt, _sqrt_grad,
-       explain="√: local = 1 / (2√x) = 1 / (2 × {out}) = {local}", domain=Domain(_one_input((0.05, 10.0)), "sqrt(x)"),
+       explain="√: local = 1 / (2√x) = 1 / (2 × {out}) = {local}",
+       domain=Domain(_one_input((0.05, 10.0)), "sqrt(x)"),
        function="sqrt", doc="Square root; a DomainError for inputs < 0, and an infinite slope at 0.",
        example=((9.0,), 3.0)),
     Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0, rule="route",
@@ -324,18 +338,17 @@ OPS: dict[str, Op] = _table(
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x >= 0), (-x, True))", at_crossing=(0.0,)),
        function="abs", doc="Absolute value; its gradient at 0 is 0 (a kink).", example=((-2.0,), 2.0)),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b, rule="route",
-       explain=_ROUTE_PASSES.replace("{winner}", "larger"), explain_blocked=_ROUTE_BLOCKED,
+       explain=_ROUTE_PASSES % "larger", explain_blocked=_ROUTE_BLOCKED,
        domain=Domain(_UNTIED, "Piecewise((a, a >= b), (b, True))", at_crossing=(0.0, 0.0)),
-       function="maximum", doc="The larger of two values; the gradient goes to the winner (ties: the first).",
-       example=((1.0, 2.0), 2.0)),
+       function="maximum", example=((1.0, 2.0), 2.0),
+       doc="The larger of two values; the gradient goes to the winner (ties: the first)."),
     Op("min", "min", floats.minimum, _min_grad, arity=2, branch=floats.min_takes_first, rule="route",
-       explain=_ROUTE_PASSES.replace("{winner}", "smaller"), explain_blocked=_ROUTE_BLOCKED,
+       explain=_ROUTE_PASSES % "smaller", explain_blocked=_ROUTE_BLOCKED,
        domain=Domain(_UNTIED, "Piecewise((a, a <= b), (b, True))", at_crossing=(0.0, 0.0)),
-       function="minimum", doc="The smaller of two values; the gradient goes to the winner (ties: the first).",
-       example=((1.0, 2.0), 1.0)),
+       function="minimum", example=((1.0, 2.0), 1.0),
+       doc="The smaller of two values; the gradient goes to the winner (ties: the first)."),
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), arity=None, constant_partials=(1.0,), rule="distribute",
-       explain="{label} distributes: local 1, so {input} gets the upstream gradient unchanged",
-       domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)")),
+       explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)")),
 )
 """Every primitive op by name (parametrised ones, like ``x ** k``, come from :data:`OP_FACTORIES`)."""
 
@@ -375,7 +388,11 @@ def power(k: float) -> Op:
     return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads,
               branch=_base_sign if pole else None, crossing="pole" if pole else None, notation="suffix",
               explain="power rule x{label}: local = k·x^(k-1) at x = {x} is {local}",
-              domain=Domain(_power_boxes(k), f"x**{k!r}", at_crossing=(1e-7,) if pole and k.is_integer() else ()))  # x ** -0.5: no x < 0 side
+              domain=Domain(_power_boxes(k), f"x**{k!r}", at_crossing=_power_crossing(k)))
+
+
+def _power_crossing(k: float) -> tuple[float, ...]:
+    return (1e-7,) if k < 0 and k.is_integer() else ()  # x ** -0.5 has no x < 0 side to cross to
 
 
 def _power_boxes(k: float) -> tuple[Box, ...]:
@@ -396,7 +413,8 @@ def power_of(base: float) -> Op:
 
     def forward(x: float) -> float:
         if not base > 0:
-            return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
+            message = f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}"
+            return floats.domain_error("rpow", message)
         return floats.power(base, x)
 
     reach = 4.0 if abs(log_base) <= 1 else 2.0  # keep base ** x moderate

@@ -12,6 +12,7 @@ from typing import Any
 from chainrule.engine import Constant, Parameter
 from chainrule.viz.style import format_number as fmt
 
+
 def backward_rule(node: Any, index: int, local: float, names: dict[Any, str]) -> str:
     """Why the local gradient of ``node`` with respect to its input ``index`` is ``local``: the op's
     sentence from its row of the op table (``Op.explain``), filled in.
@@ -47,7 +48,8 @@ def backward_sentence(rule: str, upstream: float, local: float, contribution: fl
     >>> backward_sentence("+ distributes", 2.0, 1.0, 2.0, "a", 2.0)
     '+ distributes; upstream 2 × local 1 = 2 flows into a, added to the 2 it already has (paths sum)'
     """
-    text = f"{rule}; upstream {fmt(upstream)} × local {fmt(local)} = {fmt(contribution)} flows into {parent_name}"
+    text = (f"{rule}; upstream {fmt(upstream)} × local {fmt(local)} = {fmt(contribution)}"
+            f" flows into {parent_name}")
     if before:
         text += f", added to the {fmt(before)} it already has (paths sum)"
     return text

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from chainrule import Value
-from chainrule.engine.audit import audit
-from chainrule.engine.gradcheck import gradcheck
+from chainrule.check.audit import audit
+from chainrule.check.gradcheck import gradcheck
 from chainrule.engine.ops import Op
 from tests.engine.op_domains import declared, points, undeclared
 
