@@ -337,7 +337,7 @@ OPS: dict[str, Op] = _table(
        explain="abs routes by sign: local = sign({x}) = {local}",
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x >= 0), (-x, True))", at_crossing=(0.0,)),
        function="abs", doc="Absolute value; its gradient at 0 is 0 (a kink).", example=((-2.0,), 2.0)),
-    Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b, rule="route",
+    Op("max", "max", floats.maximum, _max_grad, arity=2, branch=floats.max_takes_first, rule="route",
        explain=_ROUTE_PASSES % "larger", explain_blocked=_ROUTE_BLOCKED,
        domain=Domain(_UNTIED, "Piecewise((a, a >= b), (b, True))", at_crossing=(0.0, 0.0)),
        function="maximum", example=((1.0, 2.0), 2.0),
