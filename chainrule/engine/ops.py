@@ -164,7 +164,7 @@ def _constant_partials(name: str, arity: int | None, partials: Any) -> tuple[flo
 
 def _constant_rule(name: str, partials: tuple[float, ...] | None) -> Callable[..., tuple[float, ...]]:
     if partials is None:
-        raise ValueError(f"op {name!r} needs local_grads (or constant_partials when they are constant)")
+        raise ValueError(f"op {name!r}: needs local_grads (or constant_partials when they are constant)")
     if len(partials) == 1:
         every = partials[0]
         return lambda m, out, *xs: partials if len(xs) == 1 else _repeat(every, len(xs))
