@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {
          "topological_order"],
         "chainrule.engine"),
     # and every function of chainrule.engine.functions.FUNCTIONS (exp, ..., maximum): see _module_of
-    **dict.fromkeys(["grad", "sum"], "chainrule.engine.functions"),
+    **dict.fromkeys(["grad", "select", "sum"], "chainrule.engine.functions"),
     **dict.fromkeys(["AuditReport", "audit"], "chainrule.check.audit"),
     **dict.fromkeys(["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_parameters"],
                     "chainrule.check.gradcheck"),
@@ -87,6 +87,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
     # exp, log, ..., maximum, minimum are made from the op table (chainrule.engine.functions.FUNCTIONS)
     from chainrule.engine.functions import abs as abs
     from chainrule.engine.functions import grad as grad
+    from chainrule.engine.functions import select as select
     from chainrule.engine.functions import sum as sum
     from chainrule.viz import draw, to_svg
     from chainrule.viz.steps import step_through

@@ -34,10 +34,10 @@ class Domain:
 
     ``boxes``: one interval per input; several boxes for an op with a kink or a pole (one per side,
     a small gap away from it) or, for an n-ary op, for several numbers of inputs. ``exact``: the op
-    in SymPy syntax over ``x`` (one input), ``a, b`` (two) or ``xs`` (any number): the tests
-    differentiate it symbolically and compare with ``local_grads``. ``at_crossing``: for an op with a
-    kink or a pole, a point whose x ± h straddles it (checks must call that a kink, not a failure);
-    empty when the far side is outside the op's domain (``x ** -0.5``).
+    as a Python expression over SymPy's names and ``x`` (one input), ``a, b`` (two) or ``xs`` (any
+    number): the tests differentiate it symbolically and compare with ``local_grads``.
+    ``at_crossing``: for an op with a kink or a pole, a point whose x ± h straddles it (checks must
+    call that a kink, not a failure); empty when the far side is outside the domain (``x ** -0.5``).
 
     >>> Domain((((0.05, 10.0),),), "log(x)").boxes[0]
     ((0.05, 10.0),)
@@ -48,9 +48,9 @@ class Domain:
     at_crossing: tuple[float, ...] = ()
 
 
-EXPLAIN_FIELDS = ("label", "input", "x", "out", "local", "other", "other_x")
+EXPLAIN_FIELDS = ("label", "input", "x", "out", "local", "other", "other_x", "x0")
 """What a stepper sentence may name: the op's label, this input's name and value, the output, the
-local gradient, and the other input's name and value (two-input ops)."""
+local gradient, the other input's name and value (two-input ops), and the first input's value."""
 
 
 class Op:
@@ -71,8 +71,9 @@ class Op:
     ``constant_partials``   the local gradients as data when they do not depend on the inputs (add,
                             sub, neg; an n-ary op gives one number that every input gets)
     ``explain``             the stepper's sentence for one chain-rule step, a ``str.format`` template
-                            over :data:`EXPLAIN_FIELDS`; a tuple gives one sentence per input
-    ``explain_blocked``     for an op that routes (relu, max): the sentence when the local gradient is 0
+                            over :data:`EXPLAIN_FIELDS`; a tuple gives one sentence per input (for an
+                            n-ary op its last sentence serves all further inputs)
+    ``explain_blocked``     for an op that routes (relu, max): the sentence(s) when the local gradient is 0
     ``rule``                the kind of rule the stepper names: distribute, swap, negate, route, chain
     ``notation``            how the stepper writes the forward: call ``f(x)``, infix ``a + b``,
                             prefix ``2**x`` or suffix ``x**2``
@@ -106,7 +107,7 @@ class Op:
         crossing: str | None = None,
         constant_partials: tuple[float, ...] | None = None,
         explain: str | tuple[str, ...] | None = None,
-        explain_blocked: str | None = None,
+        explain_blocked: str | tuple[str, ...] | None = None,
         rule: str = "chain",
         notation: str = "call",
         domain: Domain | None = None,
@@ -119,7 +120,7 @@ class Op:
         self.constant_partials = _constant_partials(name, arity, constant_partials)
         self.local_grads = local_grads or _constant_rule(name, self.constant_partials)
         self.explain = _templates(name, arity, explain)
-        self.explain_blocked = _templates(name, 1, explain_blocked)
+        self.explain_blocked = _templates(name, arity, explain_blocked)
         self.rule, self.notation, self.domain = rule, _choice(name, "notation", notation, NOTATIONS), domain
         if function is not None and example is None:
             raise ValueError(f"op {name!r}: function {function!r} needs example=((inputs...), output)")
@@ -181,7 +182,7 @@ def _templates(name: str, arity: int | None, explain: Any) -> Any:
     if explain is None:
         return None
     templates = explain if isinstance(explain, tuple) else (explain,)
-    if isinstance(explain, tuple) and len(explain) != arity:
+    if isinstance(explain, tuple) and (len(explain) != arity if arity is not None else not explain):
         raise ValueError(f"op {name!r}: explain gives {len(explain)} sentences, "
                          f"expected one per input ({arity})")
     for template in templates:
@@ -250,6 +251,16 @@ def _min_grad(m: Any, out: Any, a: Any, b: Any) -> tuple[float, float]:
 
 def _sqrt_grad(m: Any, out: Any, x: Any) -> tuple[Any]:
     return (math.inf,) if m.value(out) == 0 else (m.div(0.5, out),)  # inf at 0, as for x ** 0.5
+
+
+@lru_cache(maxsize=1024)
+def _one_hot(size: int, hot: int) -> tuple[float, ...]:
+    return tuple(1.0 if i == hot else 0.0 for i in range(size))
+
+
+def _select_grads(m: Any, out: Any, index: Any, *options: Any) -> tuple[float, ...]:
+    k = floats.selected(m.value(index), len(options))  # the index gets 0: it picks, it does not scale
+    return _one_hot(len(options) + 1, k + 1) if k >= 0 else (math.nan,) * (len(options) + 1)
 
 
 def _denominator_sign(a: float, b: float) -> bool:
@@ -349,6 +360,15 @@ OPS: dict[str, Op] = _table(
        doc="The smaller of two values; the gradient goes to the winner (ties: the first)."),
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), arity=None, constant_partials=(1.0,), rule="distribute",
        explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)")),
+    Op("select", "select", floats.select, _select_grads, arity=None, rule="route",
+       branch=lambda index, *options: floats.selected(index, len(options)),
+       explain=("select: the index {x0} only picks an option, so {input} gets local 0",
+                "select routes: {input} is the option index {x0} picks, so it gets the gradient (local 1)"),
+       explain_blocked=("select: the index {x0} only picks an option, so {input} gets local 0",
+                        "select routes: the index {x0} picks another option, so {input} gets none (local 0)"),
+       domain=Domain((((-0.4, 0.4), (-3.0, 3.0)), ((0.6, 1.4),) + _LINE[0] * 3, ((1.6, 2.4),) + _LINE[0] * 3),
+                     "Piecewise(*[(x, xs[0] < k + 0.5) for k, x in enumerate(xs[1:-1])], (xs[-1], True))",
+                     at_crossing=(0.5, 1.0, 2.0))),
 )
 """Every primitive op by name (parametrised ones, like ``x ** k``, come from :data:`OP_FACTORIES`)."""
 

@@ -87,6 +87,6 @@ def test_every_kink_or_pole_op_at_its_crossing_is_a_kink_not_a_failure(name, op)
 def test_the_kink_and_pole_ops_are_the_ones_the_table_marks():
     crossings = {name: op.crossing for name, op in CROSSING}
     assert crossings == {"div": "pole", "relu": "kink", "abs": "kink", "max": "kink", "min": "kink",
-                         "pow(-1)": "pole", "pow(-2)": "pole", "pow(-0.5)": "pole"}
+                         "select": "kink", "pow(-1)": "pole", "pow(-2)": "pole", "pow(-0.5)": "pole"}
     # each declares a point across it (Domain.at_crossing), except where the far side is undefined
     assert sorted(name for name, op in CROSSING if not op.domain.at_crossing) == ["pow(-0.5)"]

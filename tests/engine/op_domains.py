@@ -49,11 +49,12 @@ def points(name: str, box: Box, count: int) -> list[list[float]]:
 
 @cache
 def exact(expression: str, arity: int) -> tuple[tuple[sp.Symbol, ...], Any]:
-    """The op as a SymPy expression of symbols x0, x1, ... (``x`` or ``a, b`` or ``xs`` in the row)."""
+    """The op as a SymPy expression of symbols x0, x1, ...: the row's text is Python over SymPy's
+    names and ``x`` (one input), ``a, b`` (two) or ``xs`` (all), evaluated (it is our own table)."""
     xs = sp.symbols(f"x0:{arity}", real=True)
-    names: dict[str, Any] = {"xs": xs}
+    names: dict[str, Any] = {**vars(sp), "xs": xs}
     if arity == 1:
         names["x"] = xs[0]
     elif arity == 2:
         names.update(a=xs[0], b=xs[1])
-    return xs, sp.sympify(expression, locals=names, rational=True)
+    return xs, sp.sympify(eval(expression, names))

@@ -108,7 +108,7 @@ def test_only_constant_rules_declare_constant_partials() -> None:
 
 def test_kinks_and_poles_are_a_field() -> None:
     assert {name: op.crossing for name, op in OPS.items() if op.crossing} == {
-        "div": "pole", "relu": "kink", "abs": "kink", "max": "kink", "min": "kink"}
+        "div": "pole", "relu": "kink", "abs": "kink", "max": "kink", "min": "kink", "select": "kink"}
     assert OP_FACTORIES["pow"](-1.0).crossing == "pole" and OP_FACTORIES["pow"](2.0).crossing is None
     custom = Op("step", "step", lambda x: float(x > 0), lambda m, out, x: (0.0,), branch=lambda x: x > 0)
     assert custom.crossing == "kink"  # a branch without a stated crossing is a kink

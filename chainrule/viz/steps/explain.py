@@ -29,10 +29,11 @@ def backward_rule(node: Any, index: int, local: float, names: dict[Any, str]) ->
     other = parents[1 - index] if len(parents) == 2 else None
     template = op.explain_blocked if op.explain_blocked is not None and not local else op.explain
     if isinstance(template, tuple):
-        template = template[index]
+        template = template[min(index, len(template) - 1)]  # an n-ary op's last sentence serves the rest
     return (template or _NO_SENTENCE).format(
         label=op.label, input=names[parent], x=fmt(parent.data), out=fmt(node.data), local=fmt(local),
         other=names[other] if other is not None else "", other_x=fmt(other.data) if other is not None else "",
+        x0=fmt(parents[0].data),
     )
 
 
