@@ -172,7 +172,8 @@ def _gpt(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     # None: run_gpt's own default (a test keeps these help texts in step with its signature)
     sub.add_argument("--out", metavar="DIR",
                      help="folder for the pictures (default: a new chainrule-gpt, -2, -3, ... folder)")
-    sub.add_argument("--steps", type=_positive, help="training steps, one name each (default: 1000)")
+    sub.add_argument("--steps", type=_positive,
+                     help="training steps, one name each (default: 300); microgpt's run is 1000")
     sub.add_argument("--seed", type=int,
                      help="seed of the weights, the name order and the samples (default: 0)")
     sub.add_argument("--corpus", metavar="FILE",

@@ -168,7 +168,7 @@ print("largest relative error:", max(row.rel_error for row in report))
 # ## A short training run
 #
 # microgpt's recipe: one name per step, Adam with $\beta = (0.85, 0.99)$, learning rate 0.01
-# decaying linearly to 0. Here 200 steps (the command `chainrule gpt` runs microgpt's 1,000).
+# decaying linearly to 0. Here 200 steps (`chainrule gpt` runs 300 by default, microgpt 1,000).
 
 # %%
 run = train_gpt(model, corpus.documents, tokenizer, steps=200, seed=0, progress=False)

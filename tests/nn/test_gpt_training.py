@@ -18,7 +18,7 @@ def names():
     return corpus, CharTokenizer.from_documents(corpus.documents)
 
 
-@pytest.mark.slow  # 1,000 steps: minutes when rebuilding each step's graph
+@pytest.mark.slow  # the default 300 steps: about a minute when rebuilding each step's graph
 def test_training_on_the_names_lowers_the_loss_below_2_6_nats(names):
     """From about ln(vocab) to below 2.6 (mean of the last 50 steps) in the default number of steps."""
     corpus, tokenizer = names
