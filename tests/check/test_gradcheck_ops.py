@@ -112,8 +112,9 @@ def test_a_wrong_rule_for_any_op_fails_both_checks_and_audit_names_it(name, op, 
         assert [check.op for check in report.failures] == [f"wrong_{op.name}"]
 
 
-# A point whose x ± eps straddles each branching op's kink (or pole: div is undefined at y = 0 itself).
-KINK_POINTS = {"relu": [0.0], "abs": [0.0], "max": [0.0, 0.0], "div": [1.0, 1e-7]}
+# A point whose x ± h straddles each branching op's kink for every step h tried (or pole: div is
+# undefined at y = 0 itself, and a y a little off 0 is checked with steps smaller than y).
+KINK_POINTS = {"relu": [0.0], "abs": [0.0], "max": [0.0, 0.0], "div": [1.0, 1e-300]}
 
 
 @pytest.mark.parametrize("name", sorted(KINK_OPS))
