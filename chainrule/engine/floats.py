@@ -118,6 +118,35 @@ def max_takes_first(a: float, b: float) -> bool:
     return a >= b or a != a
 
 
+def min_takes_first(a: float, b: float) -> bool:
+    """Whether :func:`minimum` returns a (ties and a NaN in a go to a); its gradient goes the same way.
+
+    >>> min_takes_first(1.0, 1.0), min_takes_first(2.0, 1.0), min_takes_first(1.0, math.nan)
+    (True, False, False)
+    """
+    return a <= b or math.isnan(a)
+
+
+def minimum(a: float, b: float) -> float:
+    """The smaller of a and b; a NaN on either side wins.
+
+    >>> minimum(1.0, 2.0), minimum(1.0, math.nan)
+    (1.0, nan)
+    """
+    return a if min_takes_first(a, b) else b
+
+
+def sqrt(x: float) -> float:
+    """Square root; a DomainError for x < 0, while NaN passes through.
+
+    >>> sqrt(9.0)
+    3.0
+    """
+    if x < 0:
+        return domain_error("sqrt", f"input must be >= 0, got {x!r}")
+    return math.sqrt(x)
+
+
 def power(x: float, k: float) -> float:
     """x ** k for a constant k: a DomainError names the op instead of a complex result or a
     ZeroDivisionError, and overflow gives a signed inf.
@@ -150,3 +179,24 @@ def power_slope(x: float, k: float) -> float:
     if x == 0 and k < 1:
         return math.inf
     return k * power(x, k - 1)
+
+
+def selected(index: float, count: int) -> int:
+    """The option an index picks: the nearest whole number, or -1 if that is not in ``range(count)``.
+
+    >>> selected(1.0, 3), selected(0.9999, 3), selected(3.0, 3)
+    (1, 1, -1)
+    """
+    return round(index) if -0.5 < index < count - 0.5 else -1  # the test is False for NaN
+
+
+def select(index: float, *options: float) -> float:
+    """``options[round(index)]``: the row an embedding looks up, chosen by data, not by structure.
+
+    >>> select(2.0, 10.0, 20.0, 30.0)
+    30.0
+    """
+    k = selected(index, len(options))
+    if k < 0:
+        return domain_error("select", f"index {index!r} is not a position in {len(options)} option(s)")
+    return options[k]

@@ -1,96 +1,79 @@
-"""Module-level functions: ``chainrule.exp(x)`` and friends accept a Value or a number."""
+"""Module-level functions: ``chainrule.exp(x)`` and friends accept a Value or a number.
+
+One function per op of the table that names one (``Op.function``), made from its row; ``sum``
+(of an iterable) and ``grad`` are written out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import builtins
+from collections.abc import Callable, Iterable, Sequence
+from inspect import Parameter, Signature
 from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.engine.graph import NOT_COMPUTED
-from chainrule.engine.ops import OPS, VALUE_MATH
+from chainrule.engine.ops import OPS, Op
 from chainrule.engine.value import Constant, Value, apply, as_parents, nary
 
 
-def exp(x: Value | float) -> Value:
-    """e ** x.
+def op_function(op: Op) -> Callable[..., Value]:
+    """The module-level function of an op of the table: ``chainrule.<op.function>(...)``, taking
+    Values or numbers, with the row's sentence and example as its docstring.
 
-    >>> exp(0.0).data
-    1.0
+    >>> square = op_function(Op("square", "x²", lambda x: x * x, lambda m, out, x: (2 * x,),
+    ...                         function="square", doc="x * x.", example=((3.0,), 9.0)))
+    >>> square(3).data
+    9.0
     """
-    return apply(OPS["exp"], x)
+    def function(*inputs: Value | float) -> Value:
+        return apply(op, *inputs)
+
+    names = ("x",) if op.arity == 1 else ("a", "b") if op.arity == 2 else ()
+    parameters = [Parameter(name, Parameter.POSITIONAL_ONLY, annotation="Value | float") for name in names]
+    if op.arity is None or op.arity > 2:
+        parameters = [Parameter("inputs", Parameter.VAR_POSITIONAL, annotation="Value | float")]
+    function.__signature__ = Signature(parameters, return_annotation="Value")  # type: ignore[attr-defined]
+    function.__name__ = function.__qualname__ = op.function or op.name
+    function.__doc__ = _doc(op)
+    return function
 
 
-def log(x: Value | float) -> Value:
-    """Natural logarithm; raises DomainError for x <= 0.
+def _doc(op: Op) -> str:
+    if op.example is None:
+        return op.doc
+    inputs, out = op.example
+    return f"{op.doc}\n\n>>> {op.function}({', '.join(map(repr, inputs))}).data\n{out!r}"
 
-    >>> log(1.0).data
-    0.0
+
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    op.function: op_function(op) for op in OPS.values() if op.function is not None
+}
+"""chainrule's function for each op of the table that has one: ``exp``, ``log``, ..., ``maximum``."""
+globals().update(FUNCTIONS)  # exp, log, ... are this module's (and chainrule's) names
+
+# for `from chainrule import *`: not the ones that would hide a builtin (abs, and sum below)
+__all__ = [name for name in FUNCTIONS if not hasattr(builtins, name)] + ["grad", "select"]
+
+
+def select(index: Value | float, options: Sequence[Value | float]) -> Value:
+    """``options[round(index)]`` as one node whose parents are the index and every option.
+
+    The index is data, not structure: set the index leaf's ``data`` and re-run the graph, and the
+    node picks another option (an embedding lookup that a recorded graph can replay). The gradient
+    goes to the chosen option only; the index gets 0 (it picks, it does not scale).
+
+    >>> from chainrule import Value, select
+    >>> token, rows = Value(1.0, label="token"), [Value(10.0), Value(20.0), Value(30.0)]
+    >>> y = select(token, rows)
+    >>> y.backward()
+    >>> y.data, [row.grad for row in rows], token.grad
+    (20.0, [0.0, 1.0, 0.0], 0.0)
+    >>> token.data = 2.0; y.recompute()
+    30.0
     """
-    return apply(OPS["log"], x)
-
-
-def tanh(x: Value | float) -> Value:
-    """Hyperbolic tangent.
-
-    >>> tanh(0.0).data
-    0.0
-    """
-    return apply(OPS["tanh"], x)
-
-
-def sigmoid(x: Value | float) -> Value:
-    """Logistic sigmoid, stable for large inputs.
-
-    >>> sigmoid(0.0).data
-    0.5
-    """
-    return apply(OPS["sigmoid"], x)
-
-
-def relu(x: Value | float) -> Value:
-    """max(0, x).
-
-    >>> relu(-1.0).data
-    0.0
-    """
-    return apply(OPS["relu"], x)
-
-
-def sin(x: Value | float) -> Value:
-    """Sine (radians).
-
-    >>> sin(0.0).data
-    0.0
-    """
-    return apply(OPS["sin"], x)
-
-
-def cos(x: Value | float) -> Value:
-    """Cosine (radians).
-
-    >>> cos(0.0).data
-    1.0
-    """
-    return apply(OPS["cos"], x)
-
-
-def abs(x: Value | float) -> Value:
-    """Absolute value.
-
-    >>> abs(-2.0).data
-    2.0
-    """
-    return apply(OPS["abs"], x)
-
-
-def maximum(a: Value | float, b: Value | float) -> Value:
-    """The larger of ``a`` and ``b``; the gradient is routed to the winner (ties go to ``a``).
-
-    >>> maximum(1, 2).data
-    2.0
-    """
-    return apply(OPS["max"], a, b)
+    op = OPS["select"]
+    return nary(op, as_parents(op, (index, *options)))
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -127,7 +110,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for node in order:
         node.grad = NOT_COMPUTED
     try:
-        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
+        graph.backpropagate(order, create_graph, anomaly_hook())
         reached = set(order)
         grads = [_as_grad(x.grad) if x in reached else 0.0 for x in inputs]  # not in the graph: 0
         return [_as_value(g) for g in grads] if create_graph else grads

@@ -18,9 +18,9 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
-from chainrule.engine.graph import MANY, NOT_COMPUTED
+from chainrule.engine.graph import N_ARY, NOT_COMPUTED
 from chainrule.engine.modes import current
-from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
+from chainrule.engine.ops import FLOAT_MATH, OPS, Op, power, power_of
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -42,16 +42,33 @@ def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[
     return method
 
 
-def _function(name: str, doc: str) -> Callable[[Value], Value]:
-    """The method ``self.<name>()`` applying the one-input op ``OPS[name]``."""
-
+def _function(name: str, doc: str = "") -> Callable[..., Value]:
+    """The method ``self.<function>(...)`` applying the op ``OPS[name]`` to self (and, for a two-input
+    op, ``other``); its docstring comes from the op's row unless ``doc`` is given."""
     op = OPS[name]
+    if op.arity == 2:
+        def method(self: Value, other: Value | float) -> Value:
+            return apply(op, self, other)
+    else:
+        def method(self: Value) -> Value:  # type: ignore[misc]
+            return unary(op, self)
 
-    def method(self: Value) -> Value:
-        return unary(op, self)
-
-    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", doc
+    method.__name__ = op.function or name
+    method.__qualname__, method.__doc__ = f"Value.{method.__name__}", doc or method_doc(op)
     return method
+
+
+def method_doc(op: Op) -> str:
+    """The docstring of ``Value.<function>``: the row's sentence and its example as a doctest.
+
+    >>> method_doc(OPS["max"]).splitlines()[2:]
+    ['>>> Value(1.0).maximum(2.0).data', '2.0']
+    """
+    if op.example is None:
+        raise ValueError(f"op {op.name!r} has no example for its docstring")
+    (first, *rest), out = op.example
+    call = f"Value({first!r}).{op.function}({', '.join(map(repr, rest))})"
+    return f"{op.doc}\n\n>>> {call}.data\n{out!r}"
 
 
 class Value:
@@ -66,8 +83,9 @@ class Value:
     """
 
     # The parents sit in two slots, not a tuple: one allocation per node instead of two halves the
-    # cyclic GC's work while a graph is built. Unary: _a; binary: _a, _b; n-ary: a tuple in _a, MANY in _b.
-    __slots__ = ("data", "grad", "op", "label", "scope", "_a", "_b")
+    # cyclic GC's work while a graph is built. A leaf has neither; a unary node only _parent0; a
+    # binary one both; an n-ary node has the tuple of its parents in _parent0 and N_ARY in _parent1.
+    __slots__ = ("data", "grad", "op", "label", "scope", "_parent0", "_parent1")
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -75,7 +93,7 @@ class Value:
         self.data = to_float(data, type(self).__name__)
         self.grad: Any = NOT_COMPUTED
         self.op: Op | None = None
-        self._a = self._b = None  # no parents: a leaf
+        self._parent0 = self._parent1 = None  # no parents: a leaf
         self.label = label
         self.scope = current().scope
 
@@ -101,27 +119,22 @@ class Value:
     def __float__(self) -> float:
         return float(self.data)
 
-    # --- functions: one line per one-input op of the table -----------------------------------
-    exp = _function("exp", "e ** self. ``Value(0.0).exp().data == 1.0``")
-    log = _function("log", "Natural logarithm; DomainError for inputs <= 0. ``Value(1.0).log().data == 0.0``")
-    tanh = _function("tanh", "Hyperbolic tangent. ``Value(0.0).tanh().data == 0.0``")
-    sigmoid = _function("sigmoid", "1 / (1 + e ** -self), stable for large inputs of either sign.")
-    relu = _function("relu", "max(0, self). ``Value(-2.0).relu().data == 0.0``")
-    sin = _function("sin", "Sine (radians). ``Value(0.0).sin().data == 0.0``")
-    cos = _function("cos", "Cosine (radians). ``Value(0.0).cos().data == 1.0``")
-    abs = _function("abs", "Absolute value; its gradient at 0 is 0 (a kink).")
+    # --- functions: one line per op of the table that has a function name ------------------
+    exp = _function("exp")
+    log = _function("log")
+    tanh = _function("tanh")
+    sigmoid = _function("sigmoid")
+    relu = _function("relu")
+    sin = _function("sin")
+    cos = _function("cos")
+    sqrt = _function("sqrt")
+    abs = _function("abs")
+    maximum = _function("max")
+    minimum = _function("min")
     __neg__, __abs__ = _function("neg", "-self, one node."), abs
 
     def __pos__(self) -> Value:  # +x is x: no node
         return self
-
-    def maximum(self, other: Value | float) -> Value:
-        """The larger of two values; the gradient goes to the winner (ties go to ``self``).
-
-        >>> Value(1.0).maximum(2).data
-        2.0
-        """
-        return apply(OPS["max"], self, other)
 
     # --- gradients and re-evaluation -----------------------------------------------------------
 
@@ -138,7 +151,7 @@ class Value:
         12.0
         """
         order = graph.topological_order(self)
-        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
+        graph.backpropagate(order, create_graph, anomaly_hook())
 
     def zero_grad(self) -> None:
         """Mark every gradient in this node's graph as not computed.
@@ -186,10 +199,10 @@ class Value:
         >>> [p.label for p in (a * a).parents], Value(1.0).parents
         (['a', 'a'], ())
         """
-        a, b = self._a, self._b
+        a, b = self._parent0, self._parent1
         if b is None:
             return () if a is None else (a,)
-        return a if b is MANY else (a, b)
+        return a if b is N_ARY else (a, b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -215,7 +228,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for nodes made by the user, not by an op."""
-        return self._a is None
+        return self._parent0 is None
 
     # micrograd compatibility: its draw_dot reads _prev and _op
     _prev = property(lambda self: set(self.parents), doc="The parents as a set, as micrograd has them.")
@@ -282,7 +295,7 @@ def constant(x: Any) -> Value | None:
     out = _new(Constant)
     out.data = data
     out.grad = NOT_COMPUTED
-    out._a = out._b = out.op = None
+    out._parent0 = out._parent1 = out.op = None
     out.label = ""
     out.scope = current().scope
     return out
@@ -302,11 +315,11 @@ def unary(op: Op, a: Value) -> Value:
     out.label = ""
     modes = current()
     out.scope = modes.scope
-    out._b = None
+    out._parent1 = None
     if modes.grad_enabled:
-        out._a, out.op = a, op
+        out._parent0, out.op = a, op
     else:
-        out._a = out.op = None
+        out._parent0 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
     return out
@@ -327,9 +340,9 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     modes = current()
     out.scope = modes.scope
     if modes.grad_enabled:
-        out._a, out._b, out.op = a, b, op
+        out._parent0, out._parent1, out.op = a, b, op
     else:
-        out._a = out._b = out.op = None
+        out._parent0 = out._parent1 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
     return out
@@ -352,9 +365,9 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     modes = current()
     out.scope = modes.scope
     if modes.grad_enabled:
-        out._a, out._b, out.op = parents, MANY, op
+        out._parent0, out._parent1, out.op = parents, N_ARY, op
     else:
-        out._a = out._b = out.op = None
+        out._parent0 = out._parent1 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)
     return out
