@@ -37,7 +37,8 @@ class Domain:
     as a Python expression over SymPy's names and ``x`` (one input), ``a, b`` (two) or ``xs`` (any
     number): the tests differentiate it symbolically and compare with ``local_grads``.
     ``at_crossing``: for an op with a kink or a pole, a point whose x ± h straddles it for every step
-    the checks try (they must call that a kink, not a failure); empty when the far side is outside the domain (``x ** -0.5``).
+    the checks try (they must call that a kink, not a failure); empty when the far side is outside
+    the domain (``x ** -0.5``).
 
     >>> Domain((((0.05, 10.0),),), "log(x)").boxes[0]
     ((0.05, 10.0),)
