@@ -62,6 +62,8 @@ def to_dot(
     collapse: str | int | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     caption: str | None = None,
+    names: Mapping[Value, str] | None = None,
+    focus: str | None = None,
 ) -> str:
     """The DOT text of ``root``'s graph. Each value node shows its label, ``data`` and ``grad``
     (``grad —`` when no backward pass reached it); each op is its own small node, with one edge per
@@ -87,6 +89,9 @@ def to_dot(
     - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
       (:class:`GraphTooLargeWarning`) and draw only the nodes nearest the root (every given output
       is kept: more outputs than that is a ValueError); None draws everything. ``caption``: a title.
+    - ``names``: the name each value node shows in place of its label (the stepper's names, so a
+      table's names are the picture's); collapsed boxes then show their whole scope path.
+    - ``focus``: with ``collapse``, the scope (dotted, ``"layers.1.neurons.0"``) drawn node by node.
 
     >>> from chainrule import Value
     >>> a = Value(2.0, label="a")
@@ -111,7 +116,7 @@ def to_dot(
     options = check_options(
         rankdir=rankdir, highlight_nodes=highlight_nodes, highlight_edges=highlight_edges, grads=grads,
         data=data, inputs=inputs, color_by=color_by, legend=legend, clusters=clusters, collapse=collapse,
-        max_nodes=max_nodes, caption=caption,
+        max_nodes=max_nodes, caption=caption, names=names, focus=focus,
     )
     return "".join(f"{line}\n" for line in [f"digraph {GRAPH_NAME} {{", *body_lines(root, options), "}"])
 
@@ -127,7 +132,7 @@ class _Picture:
         self.limit = _walk_limit(options)
         self.selection = select_nodes(roots, self.limit)
         self.index = {node: i for i, node in enumerate(self.selection.order)}
-        self.groups = find_groups(self.selection.order, self.roots, options.collapse)
+        self.groups = find_groups(self.selection.order, self.roots, options.collapse, options.focus)
         self.nearest = "nearest the output" if len(roots) == 1 else "nearest the outputs"
         self.tree = ClusterTree(options.clusters)
         self.edges: list[str] = []
@@ -173,7 +178,8 @@ class _Picture:
         grad = style.grad_of(node, self.options.grads)
         data = style.data_text(style.data_of(node, self.options.data))
         grad_shown = style.grad_text(grad)
-        label = value_record(node.label, data, grad_shown, self.options.across)
+        name = node.label if self.options.names is None else self.options.names.get(node, node.label)
+        label = value_record(name, data, grad_shown, self.options.across)
         attrs = f'id="{ids.value_id(i)}", label={label}, {self._fill(node, grad)}'
         lit = node in self.options.highlight_nodes
         self.tree.add(node.scope, f"{ids.value_id(i)} [{attrs}{', ' + _HIGHLIGHT if lit else ''}]")
@@ -201,7 +207,7 @@ class _Picture:
             (f"o{j}", style.data_text(style.data_of(out, data)), style.grad_text(style.grad_of(out, grads)))
             for j, out in enumerate(group.outputs)
         ]
-        label = group_record(group.scope[-1], rows)
+        label = group_record(group.scope[-1] if self.options.names is None else ".".join(group.scope), rows)
         attrs = f'id="{group.dot_id}", label={label}, fillcolor="{style.GROUP_FILL}"'
         if any(out in self.roots for out in group.outputs):
             attrs += ", penwidth=2"

@@ -36,6 +36,8 @@ class DotOptions(TypedDict, total=False):
     collapse: str | int | None
     max_nodes: int | None
     caption: str | None
+    names: Mapping[Value, str] | None
+    focus: str | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Options:
     collapse: str | int | None
     max_nodes: int | None
     caption: str | None
+    names: Mapping[Value, str] | None = None
+    focus: str | None = None
 
     @property
     def across(self) -> bool:
@@ -76,10 +80,14 @@ def check_options(**given: Any) -> Options:
         raise ValueError(f"collapse must be None, 'neuron', 'layer' or a scope depth >= 1, got {collapse!r}")
     if not (given["max_nodes"] is None or _positive_int(given["max_nodes"])):
         raise ValueError(f"max_nodes must be a positive int or None, got {given['max_nodes']!r}")
-    for name in ("grads", "data"):
+    focus = given.get("focus")
+    if focus is not None and not (isinstance(focus, str) and focus):
+        raise TypeError(f"focus must be a scope written with dots (e.g. 'layers.1.neurons.0'), got {focus!r}")
+    for name in ("grads", "data", "names"):
         if given.get(name) is not None and not isinstance(given[name], Mapping):
             kind = type(given[name]).__name__
-            raise TypeError(f"{name} must be a mapping Value -> float | None, got {kind}")
+            wanted = "str" if name == "names" else "float | None"
+            raise TypeError(f"{name} must be a mapping Value -> {wanted}, got {kind}")
     return Options(
         rankdir=given["rankdir"],
         highlight_nodes=_values("highlight_nodes", given["highlight_nodes"]),
@@ -93,6 +101,8 @@ def check_options(**given: Any) -> Options:
         collapse=collapse,
         max_nodes=given["max_nodes"],
         caption=None if given["caption"] is None else str(given["caption"]),
+        names=given.get("names"),
+        focus=focus,
     )
 
 
