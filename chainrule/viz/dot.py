@@ -208,6 +208,8 @@ class _Picture:
             (f"o{j}", style.data_text(style.data_of(out, data)), style.grad_text(style.grad_of(out, grads)))
             for j, out in enumerate(group.outputs)
         ]
+        if self.options.names is not None and len(rows) > 1:  # name each output, as the stepper does
+            rows = [(*row, self.options.names.get(out, "")) for row, out in zip(rows, group.outputs)]
         label = group_record(group.scope[-1] if self.options.names is None else ".".join(group.scope), rows)
         attrs = f'id="{group.dot_id}", label={label}, fillcolor="{style.GROUP_FILL}"'
         if any(out in self.roots for out in group.outputs):

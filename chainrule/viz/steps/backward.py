@@ -6,8 +6,8 @@ recorded pass computes exactly the gradients a plain ``backward()`` does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import heapq
+from dataclasses import dataclass, field
 from typing import Any
 
 from chainrule.engine import Constant, Value, backpropagate, topological_order
@@ -21,6 +21,7 @@ from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
 
 BY = ("node", "neuron", "layer")
+Sets = list[tuple[Any, float]]  # the gradients a frame sets: (node, grad after)
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def record_backward(root: Value, *, constants: bool = True, by: str = "node", fo
     shown = {node: float(node.grad) for node in order
              if not node.parents and node.has_grad and (constants or not isinstance(node, Constant))}
     shown[root] = 1.0 if root.parents else float(root.grad) + 1.0
-    raw: list[tuple[Any, ...]] = []  # every application: node, index, parent, upstream, local, contribution, before
+    raw: list[tuple[Any, ...]] = []  # every application: the hook's arguments and the grad after
     check = anomaly_hook()  # under detect_anomaly(), stop where plain backward() would
 
     def on_step(node: Value, index: int, parent: Value, upstream: Any, local: Any,
@@ -241,50 +242,49 @@ def record_backward(root: Value, *, constants: bool = True, by: str = "node", fo
 def _trace(root: Value, names: dict[Any, str], raw: list[tuple[Any, ...]], shown: dict[Any, float],
            constants: bool, by: str, focus: str | None, key: Any, view: dict[str, Any]) -> BackwardTrace:
     """Turn the recorded applications into the listed steps and each frame's changes."""
-    steps: list[Any] = []
+    kept, left_out, outside, trailing = _kept_steps(raw, names, constants, focus)
+    runs: list[list[BackwardStep]] = []
     sets: list[list[tuple[Any, float]]] = []
-    lits: list[Lit] = []
-    pending: list[tuple[Any, float]] = []  # shown, not listed: applied outside the focus
+    run_key: Any = object()
+    for step, pending in kept:
+        k = step if key is None else key(step.node)
+        if key is None or k != run_key:
+            runs.append([])
+            sets.append([])
+        runs[-1].append(step)
+        sets[-1].extend([*pending, (step.parent, step.grad_after)])
+        run_key = k
+    if sets:
+        sets[-1].extend(trailing)
+    if key is None:
+        steps: list[Any] = [run[0] for run in runs]
+        lits = [_scalar_lit(step) for step in steps]
+    else:
+        pairs = [_group_step(number, run, key, names, focus) for number, run in enumerate(runs, start=1)]
+        steps, lits = [step for step, _ in pairs], [lit for _, lit in pairs]
+    return BackwardTrace(root, names, steps, shown, left_out, by=by, focus=focus, sets=sets, lits=lits,
+                         outside=outside, view=view)
+
+
+def _kept_steps(raw: list[tuple[Any, ...]], names: dict[Any, str], constants: bool, focus: str | None
+                ) -> tuple[list[tuple[BackwardStep, Sets]], int, int, Sets]:
+    """The listed scalar steps, each with the gradients set before it by steps not listed (outside
+    the focus: shown, not listed); how many were left out (constants) and outside; and those after."""
+    kept: list[tuple[BackwardStep, list[tuple[Any, float]]]] = []
+    pending: list[tuple[Any, float]] = []
     left_out = outside = 0
-    scalar: list[BackwardStep] = []
-    run_key: Any = None
     for node, index, parent, upstream, local, contribution, before, after in raw:
         if not constants and isinstance(parent, Constant):
             left_out += 1
-            continue
-        if focus is not None and not in_scope(node.scope, focus):
+        elif focus is not None and not in_scope(node.scope, focus):
             outside += 1
             pending.append((parent, float(after)))
-            continue
-        step = _step(len(scalar) + 1, node, index, parent, upstream, local, contribution, before, after, names)
-        scalar.append(step)
-        if key is None:
-            steps.append(step)
-            sets.append([*pending, (parent, step.grad_after)])
-            lits.append(_scalar_lit(step))
-            pending = []
-            continue
-        k = key(node)
-        if steps and k == run_key:
-            steps[-1].append(step)
-            sets[-1].extend(pending)
-            sets[-1].append((parent, step.grad_after))
         else:
-            steps.append([step])
-            sets.append([*pending, (parent, step.grad_after)])
-            run_key = k
-        pending = []
-    if pending and sets:
-        sets[-1].extend(pending)
-    if key is not None:
-        groups = steps
-        steps, lits = [], []
-        for number, group in enumerate(groups, start=1):
-            step, lit = _group_step(number, group, key, names)
-            steps.append(step)
-            lits.append(lit)
-    return BackwardTrace(root, names, steps, shown, left_out, by=by, focus=focus, sets=sets, lits=lits,
-                         outside=outside, view=view)
+            step = _step(len(kept) + 1, node, index, parent, upstream, local, contribution, before, after,
+                         names)
+            kept.append((step, pending))
+            pending = []
+    return kept, left_out, outside, pending
 
 
 def _step(number: int, node: Value, index: int, parent: Value, upstream: Any, local: Any, contribution: Any,
@@ -300,11 +300,12 @@ def _step(number: int, node: Value, index: int, parent: Value, upstream: Any, lo
     )
 
 
-def _group_step(number: int, group: list[BackwardStep], key: Any, names: dict[Any, str]) -> tuple[GroupStep, Lit]:
+def _group_step(number: int, group: list[BackwardStep], key: Any, names: dict[Any, str], focus: str | None
+                ) -> tuple[GroupStep, Lit]:
     """One neuron's (or layer's) scalar steps as one step, and what its frame lights."""
     k = key(group[0].node)
     inside = {step.node for step in group}
-    name = scope_name(k) if isinstance(k, tuple) else names[group[0].node]
+    name = _group_name(k, focus) if isinstance(k, tuple) else names[group[0].node]
     outputs = [node for node in dict.fromkeys(step.node for step in group)
                if not any(node is step.parent for step in group)]
     upstream = tuple((names[node], float(node.grad)) for node in outputs)
@@ -329,6 +330,19 @@ def _group_step(number: int, group: list[BackwardStep], key: Any, names: dict[An
     step = GroupStep(number, name, upstream, inputs, parameters, sentence, tuple(group))
     edges = [(s.parent, s.node, s.index) for s in group]
     return step, Lit(list(dict.fromkeys(s.node for s in group)), edges, list(received))
+
+
+def _group_name(scope: tuple[str, ...], focus: str | None) -> str:
+    """A neuron's or layer's name as the picture shows it: its box's (the whole path), or inside the
+    focus, where it is drawn node by node, its cluster's (the path relative to the focus).
+
+    >>> _group_name(("layers.1", "neurons.2"), None), _group_name(("layers.1", "neurons.2"), "layers.1")
+    ('layers.1.neurons.2', 'neurons.2')
+    """
+    path = scope_name(scope)
+    if focus is None or not in_scope(scope, focus):
+        return path
+    return path[len(focus) + 1:] if path != focus else scope[-1]
 
 
 def _relative(name: str, scope: str) -> str:
@@ -394,8 +408,8 @@ def _name_boxes(order: list[Value], root: Value, view: dict[str, Any], names: di
     groups = find_groups(order, {root}, view["collapse"], view.get("focus"))
     taken = set(names.values())
     for group in {id(g): g for g in groups.values()}.values():
-        for node in group.outputs:
-            name = scope_name(node.scope)
+        for node in group.outputs:  # one output: the box's name; several: each its own scope's
+            name = scope_name(group.scope if len(group.outputs) == 1 else node.scope)
             if name in taken:
                 name = f"{name}#{order.index(node)}"
             taken.add(name)

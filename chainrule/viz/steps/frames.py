@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from chainrule.engine import topological_order
 from chainrule.viz import ids
 from chainrule.viz.clusters import Group, find_groups
 from chainrule.viz.steps.pack import Change, Slot, Style, SvgTemplate, compact_svg
-from chainrule.viz.style import HIGHLIGHT, data_text, grad_shade, grad_text
+from chainrule.viz.style import HIGHLIGHT, HIGHLIGHT_ATTRS, data_text, grad_shade, grad_text
 
 RECEIVING = "#2563eb"  # the node whose gradient (or value) the step just changed: blue, not orange
 STEP_NODE_LIMIT = 1200  # more drawn nodes than this and the stepper will not lay out every one
@@ -98,7 +98,8 @@ class PictureMap:
         self.index = {node: i for i, node in enumerate(self.order)}
         self.groups: dict[Any, Group] = find_groups(self.order, {root}, collapse, focus)
         self._group_edges: dict[tuple[Any, Any, int], str] = {}
-        for group in {id(g): g for g in self.groups.values()}.values():  # the edges into each box, as dot.py numbers them
+        # the edges into each box, numbered as dot.py numbers them
+        for group in {id(g): g for g in self.groups.values()}.values():
             sources: dict[Any, int] = {}
             for member in group.members:
                 for position, parent in enumerate(member.parents):
@@ -134,7 +135,9 @@ class PictureMap:
         if node not in group.outputs:
             return None
         j = group.outputs.index(node)
-        return (group.dot_id, 2 + 2 * j if what == "grad" else 1 + 2 * j)
+        per_row = 3 if len(group.outputs) > 1 else 2  # the stepper names each output of a box with several
+        first = 1 + per_row * j + per_row - 2
+        return (group.dot_id, first + 1 if what == "grad" else first)
 
 
 class Film:
@@ -168,7 +171,11 @@ class Film:
             options.update(grads={}, data=widest_values)
         self.by_grad = options.get("color_by") == "grad" and self.shows == "grad"
         self.largest = 0.0  # the top of the grad shading: the largest |grad| of any frame (one scale)
-        self.layout_dot = trace.layout_dot(options)
+        first = trace.lit(0) if len(trace) else Lit()
+        # drawn with frame 0's highlights, then unlit: a legend keeps its "highlighted" entry
+        options.update(highlight_nodes=first.active, highlight_edges=first.edges)
+        self.options = options
+        self.layout_dot = _unlit(trace.layout_dot(options))
         self.layout_svg = frame_svg(self.layout_dot)  # the one Graphviz run
         self.template = SvgTemplate(self.layout_svg)
         self._styles = _styles(self.layout_dot)
@@ -214,7 +221,8 @@ class Film:
             self._set(start, node, None)
         for i in range(len(trace)):
             for element in self._lit_elements(trace.lit(i)):
-                start.setdefault((element, "style"), self._style(element, None, *self._current(element, values)))
+                unlit = self._style(element, None, *self._current(element, values))
+                start.setdefault((element, "style"), unlit)
         deltas, lit_before = [], {}
         self._focus: list[str | None] = []
         for i in range(len(trace)):
@@ -239,7 +247,8 @@ class Film:
     @property
     def _value_node(self) -> dict[str, Any]:
         if not hasattr(self, "_by_id"):
-            self._by_id = {ids.value_id(i): node for node, i in self.map.index.items() if node not in self.map.groups}
+            self._by_id = {ids.value_id(i): node for node, i in self.map.index.items()
+                           if node not in self.map.groups}
         return self._by_id
 
     def _set(self, slots: dict[Slot, Change], node: Any, value: float | None) -> None:
@@ -265,6 +274,23 @@ class Film:
                 out.setdefault(element, "receiving")
         return out
 
+    def frame_dot(self, i: int) -> str:
+        """The DOT text of frame ``i`` as Graphviz would draw it on its own (made on demand, for
+        checking: the frames themselves never make DOT): its numbers, its highlights."""
+        values = dict(self.trace.start_values())
+        for k in range(i + 1):
+            values.update(self.trace.sets(k))
+        lit = self.trace.lit(i)
+        shown = {"grads": values} if self.shows == "grad" else {"grads": {}, "data": values}
+        options = {**self.options, **shown, "highlight_nodes": lit.active, "highlight_edges": lit.edges}
+        dot = self.trace.layout_dot(options)
+        receiving = [e for e, light in self._lit_elements(lit).items() if light == "receiving"]
+        for element in receiving:
+            start = dot.index(f'[id="{element}"')
+            end = dot.index("\n", start)
+            dot = dot[:end - 1] + f', color="{RECEIVING}", penwidth=3]' + dot[end:]
+        return dot
+
     def focus(self) -> list[str | None]:
         """Per frame, the id of the element to bring into view: the first it lights."""
         self.deltas()
@@ -287,6 +313,13 @@ class Film:
         if what == "style":
             return self._styles.get(name, (None, "black", "1", False))
         return self.template.text(name, what)
+
+
+def _unlit(dot: str) -> str:
+    """The DOT text with no node or edge highlighted (the legend keeps its "highlighted" entry)."""
+    suffix = f", {HIGHLIGHT_ATTRS}]"
+    lines = dot.splitlines(keepends=True)
+    return "".join(line.replace(suffix, "]") if 'id="' in line else line for line in lines)
 
 
 def _styles(dot: str) -> dict[str, Style]:

@@ -131,7 +131,8 @@ def _shape(tag: str, attrs: dict[str, str], style: Style, kind: str, first: bool
     return f"<{tag}{attributes}/>"
 
 
-def pack_frames(start: Mapping[Slot, Change], deltas: Iterable[Iterable[tuple[Slot, Change]]]) -> dict[str, Any]:
+def pack_frames(start: Mapping[Slot, Change],
+                deltas: Iterable[Iterable[tuple[Slot, Change]]]) -> dict[str, Any]:
     """The page's frames: ``start`` (each slot some frame changes, before the first step) and, per
     frame, its ``[id, k, value]`` changes from the frame before; ``k = "s"`` is a style, its value an
     index into ``styles`` (each distinct :data:`Style` once). Linear in the changes.

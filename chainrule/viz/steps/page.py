@@ -114,7 +114,8 @@ def legend(trace: Any) -> str:
         if colour in (HIGHLIGHT, RECEIVING) else
         f'<li><span style="background:{fill}"></span>{html.escape(text)}</li>'
         for colour, fill, text in entries)
-    return f'<ul class="legend" id="cr-legend">{items}<li>{html.escape(NOT_COMPUTED_TEXT)} = not computed yet</li></ul>'
+    dash = f"<li>{html.escape(NOT_COMPUTED_TEXT)} = not computed yet</li>"
+    return f'<ul class="legend" id="cr-legend">{items}{dash}</ul>'
 
 
 def page(trace: Any, title: str) -> str:

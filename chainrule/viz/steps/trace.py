@@ -138,6 +138,11 @@ class Trace:
             self._svg[i] = self.film().svg(i)
         return self._svg[i]
 
+    def frame_dot(self, i: int) -> str:
+        """The DOT text of frame ``i``, as Graphviz would draw it alone (for checking and for other
+        tools; the frames are drawn from the one layout instead)."""
+        return self.film().frame_dot(self._index(i))
+
     def film(self) -> frames.Film:
         """The one layout all frames share (laid out by Graphviz on first use), and each frame's changes.
 
