@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.files import write_atomic
-from chainrule.viz.options import DotOptions
+from chainrule.viz.options import NAMES
 from chainrule.viz.steps import frames, page
 from chainrule.viz.steps.frames import FrameLimitError, Lit
 from chainrule.viz.steps.table import html_table, text_table
@@ -107,7 +107,7 @@ class Trace:
         >>> record_backward(Value(2.0) * 3).drawn_with(rankdir="TB").draw_options
         {'max_nodes': None, 'rankdir': 'TB'}
         """
-        unknown = options.keys() - DotOptions.__annotations__.keys()
+        unknown = options.keys() - NAMES
         if unknown:
             raise TypeError(f"drawn_with: unknown drawing option(s) {', '.join(sorted(unknown))}")
         taken = options.keys() & {"highlight_nodes", "highlight_edges", "grads", "data", "names", "max_nodes"}
