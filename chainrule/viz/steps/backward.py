@@ -14,7 +14,7 @@ from chainrule.engine import Constant, Value, backpropagate, topological_order
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.clusters import collapse_prefix, find_groups, in_scope
 from chainrule.viz.steps import frames
-from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
+from chainrule.viz.steps.explain import backward_rule, backward_sentence
 from chainrule.viz.steps.frames import Lit
 from chainrule.viz.steps.naming import check_root, node_names, scope_name
 from chainrule.viz.steps.trace import Trace
@@ -294,7 +294,7 @@ def _step(number: int, node: Value, index: int, parent: Value, upstream: Any, lo
     return BackwardStep(
         number, names[node], node.op.name, node.data, upstream, index,
         names[parent], parent.data, local, contribution, before, float(after),
-        RULES.get(node.op.name, "chain"), reason,
+        node.op.rule, reason,
         backward_sentence(reason, upstream, local, contribution, names[parent], before),
         node, parent,
     )
