@@ -27,6 +27,7 @@ from chainrule.engine import (
     topological_order,
 )
 from chainrule.engine.audit import AuditReport, audit
+from chainrule.engine.forward import Jacobian, forward_grad, jacobian
 from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
 from chainrule.engine.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
 from chainrule.viz import draw, to_svg
@@ -37,8 +38,8 @@ __version__ = "0.1.0"
 # sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
 __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
-    "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
-    "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through",
-    "tanh", "to_svg", "topological_order",
+    "Jacobian", "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
+    "detect_anomaly", "draw", "exp", "forward_grad", "grad", "gradcheck", "gradcheck_parameters",
+    "jacobian", "log", "maximum", "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid",
+    "sin", "step_through", "tanh", "to_svg", "topological_order"
 ]

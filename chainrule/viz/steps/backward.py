@@ -13,6 +13,7 @@ from chainrule.engine import Constant, Value, backpropagate, topological_order
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
+from chainrule.viz.steps.forward import record_tangents
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
@@ -161,9 +162,13 @@ def record_backward(root: Value, *, constants: bool = True) -> BackwardTrace:
     return BackwardTrace(root, names, steps, shown, left_out)
 
 
-def step_through(root: Value, *, constants: bool = True) -> BackwardTrace:
+def step_through(root: Value, *, constants: bool = True, mode: str = "backward",
+                 wrt: Value | None = None) -> Trace:
     """A backward lesson from scratch: clear earlier gradients, then :func:`record_backward`
     (``constants=False``: without the steps into constants).
+
+    ``mode="forward", wrt=x`` steps through forward mode instead: the tangents d node / d x pushed
+    from ``x`` to ``root`` (:func:`~chainrule.viz.steps.forward.record_tangents`; no grad changes).
 
     >>> from chainrule import Value
     >>> x = Value(3.0, label="x")
@@ -173,9 +178,19 @@ def step_through(root: Value, *, constants: bool = True) -> BackwardTrace:
     (0.0, 2.0)
     >>> len(trace), len(step_through(x * 2, constants=False)), x.grad
     (2, 1, 2.0)
+    >>> step_through(x * x, mode="forward", wrt=x).result
+    6.0
     """
     check_root(root, "step_through")
     _check_flag(constants, "step_through")
+    if mode == "forward":
+        if wrt is None:
+            raise TypeError("step_through: mode='forward' needs wrt=, the input to differentiate by")
+        return record_tangents(root, wrt)
+    if mode != "backward":
+        raise ValueError(f"step_through: mode must be 'backward' or 'forward', got {mode!r}")
+    if wrt is not None:
+        raise TypeError("step_through: wrt= is for mode='forward' (backward reaches every input at once)")
     root.zero_grad()
     return record_backward(root, constants=constants)
 
