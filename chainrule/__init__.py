@@ -26,6 +26,7 @@ from chainrule.engine import (
     no_grad,
     topological_order,
 )
+from chainrule.check.paths import PathsReport, paths
 from chainrule.engine.audit import AuditReport, audit
 from chainrule.engine.forward import Jacobian, forward_grad, jacobian
 from chainrule.engine.functions import abs, cos, exp, grad, log, maximum, relu, sigmoid, sin, sum, tanh
@@ -38,8 +39,8 @@ __version__ = "0.1.0"
 # sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
 __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "Jacobian", "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
+    "Jacobian", "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "PathsReport", "Value", "audit", "cos",
     "detect_anomaly", "draw", "exp", "forward_grad", "grad", "gradcheck", "gradcheck_parameters",
-    "jacobian", "log", "maximum", "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid",
+    "jacobian", "log", "maximum", "name_scope", "nan_on_domain_error", "no_grad", "paths", "relu", "sigmoid",
     "sin", "step_through", "tanh", "to_svg", "topological_order"
 ]

@@ -1,0 +1,1 @@
+"""Checking gradients: why a gradient is what it is (paths)."""
