@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Unpack
 
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 from chainrule.viz import ids
 from chainrule.viz.draw import Drawing, draw, to_svg
 from chainrule.viz.options import DotOptions

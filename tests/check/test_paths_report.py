@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 from hypothesis import given
@@ -128,3 +130,11 @@ def test_the_text_report_needs_no_graphviz() -> None:
     reached = imports_reachable("chainrule.check.paths")
     assert "chainrule.engine.paths" in reached and "chainrule.engine.forward" in reached
     assert not {name for name in reached if name.startswith(("chainrule.viz", "graphviz", "wasmtime"))}
+
+
+def test_printing_a_report_loads_no_graphviz() -> None:
+    code = ("import sys, chainrule\nx = chainrule.Value(2.0, label='x'); y = x * x; y.backward()\n"
+            "text = str(chainrule.paths(y, x)) + chainrule.paths(y, x)._repr_html_()\n"
+            "print(sorted(m for m in ('graphviz', 'wasmtime', 'chainrule.viz') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
