@@ -13,9 +13,9 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from chainrule.check.tables import text
 from chainrule.engine import Constant, Value, topological_order
 from chainrule.engine.paths import Path, PathSum, path_sum
-from chainrule.check.tables import text
 
 ARROW = " → "
 RTOL, ATOL = 1e-9, 1e-12  # sums in another order than backward's: agree to rounding, not to the bit
