@@ -79,7 +79,8 @@ def draw(args: argparse.Namespace) -> int:
 
 
 def steps(args: argparse.Namespace) -> int:
-    """``chainrule steps``: every chain-rule application as a table; --html the stepper page.
+    """``chainrule steps``: every chain-rule application as a table; --html the stepper page;
+    ``--forward --wrt x``: forward mode's steps instead.
 
     >>> from argparse import Namespace
     >>> steps(Namespace(formula="a * a", values=["a=3"], html=None))  # doctest: +ELLIPSIS
@@ -88,9 +89,15 @@ def steps(args: argparse.Namespace) -> int:
     """
     from chainrule.viz.steps import record_backward
 
-    formula, root, _ = build(args)
+    formula, root, leaves = build(args)
     if root.is_leaf:
         raise CommandError(f"{formula.text!r} is a single value: there is no chain rule to step through", 2)
+    if getattr(args, "forward", False):
+        from chainrule.cli.paths import forward_steps
+
+        return forward_steps(args, formula, root, leaves)
+    if getattr(args, "wrt", None) is not None:
+        raise FormulaError("--wrt is for --forward: the backward pass reaches every variable at once")
     trace = record_backward(root)
     print(trace.table())
     if args.html:

@@ -233,7 +233,7 @@ def record_tangents(root: Value, wrt: Value) -> TangentTrace:
     def on_step(node: Value, index: int, parent: Value, tangent_in: float, local: float,
                 contribution: float, before: float) -> None:
         tangent_in, local, contribution, before = map(float, (tangent_in, local, contribution, before))
-        reason = backward_rule(node, index, local, names)
+        reason = tangent_rule(node, index, local, names)
         steps.append(TangentStep(
             len(steps) + 1, names[node], node.op.name, index, names[parent], tangent_in, local, contribution,
             before, before + contribution, reason,
@@ -243,6 +243,25 @@ def record_tangents(root: Value, wrt: Value) -> TangentTrace:
 
     tangents = push_tangents(order, wrt, on_step)
     return TangentTrace(root, names, steps, wrt, tangents)
+
+
+def tangent_rule(node: Value, index: int, local: float, names: dict[Any, str]) -> str:
+    """Why the local gradient on one edge is what it is, said for forward mode (a sum passes each
+    input's tangent on unchanged; other ops as in backward).
+
+    >>> from chainrule import Value, topological_order
+    >>> from chainrule.viz.steps.naming import node_names
+    >>> a = Value(2.0, label="a")
+    >>> b = a + 1
+    >>> tangent_rule(b, 0, 1.0, node_names(topological_order(b)))
+    "+ adds: local 1, so a's tangent passes into add#2's tangent unchanged"
+    """
+    name, parent, child = node.op.name, names[node.parents[index]], names[node]
+    if name in ("add", "sum") or (name == "sub" and index == 0):
+        return f"{node.op.label} adds: local 1, so {parent}'s tangent passes into {child}'s tangent unchanged"
+    if name == "sub":
+        return f"- subtracts: local -1, so {parent}'s tangent enters {child}'s tangent with its sign flipped"
+    return backward_rule(node, index, local, names)
 
 
 def tangent_sentence(reason: str, tangent_in: float, local: float, contribution: float, parent_name: str,
