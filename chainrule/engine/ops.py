@@ -107,7 +107,7 @@ def _abs_grad(m: Any, out: Any, x: Any) -> tuple[float]:
 
 
 def _max_grad(m: Any, out: Any, a: Any, b: Any) -> tuple[float, float]:
-    return _FIRST if m.value(a) >= m.value(b) else _SECOND
+    return _FIRST if floats.max_takes_first(m.value(a), m.value(b)) else _SECOND
 
 
 @lru_cache(maxsize=64)
