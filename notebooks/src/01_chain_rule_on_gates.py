@@ -17,7 +17,8 @@
 
 import chainrule
 from chainrule import Value
-from chainrule.viz import draw
+from chainrule.nn import MLP
+from chainrule.viz import draw, draw_path
 from chainrule.viz.steps import record_forward, step_through
 
 # %% [markdown]
@@ -250,8 +251,6 @@ report
 # `chainrule.viz.save_paths_html(report, "paths.html")` writes a page that walks path by path.
 
 # %%
-from chainrule.viz import draw_path
-
 draw_path(report, 0)
 
 # %% [markdown]
@@ -303,8 +302,6 @@ print(f"reverse mode: {x.grad:.12f}")
 # reverse ones. `chainrule.jacobian` computes the matrix either way and reports the passes.
 
 # %%
-from chainrule.nn import MLP
-
 model = MLP(2, [4, 1], seed=1)
 inputs = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
 out = model(inputs)
