@@ -10,7 +10,7 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any
 
 from chainrule.files import write_atomic
 from chainrule.viz import ids
@@ -32,9 +32,9 @@ def path_caption(report: Any, i: int) -> str:
             f" local derivatives {locals_} = {_number(path.product)}")
 
 
-def draw_path(report: Any, i: int = 0, **options: Unpack[DotOptions]) -> Drawing:
+def draw_path(report: Any, i: int = 0, options: DotOptions | None = None, **changes: Any) -> Drawing:
     """The output's graph with path ``i`` of ``report`` highlighted (its nodes, ops and edges in
-    orange) and named in the caption; Jupyter shows it inline. Takes :func:`~chainrule.viz.to_dot`'s
+    orange) and named in the caption; Jupyter shows it inline. Takes :func:`~chainrule.viz.draw`'s
     options (``rankdir``, ``collapse``, ...).
 
     >>> from chainrule import Value, paths
@@ -45,7 +45,7 @@ def draw_path(report: Any, i: int = 0, **options: Unpack[DotOptions]) -> Drawing
     (True, True)
     """
     given = {"max_nodes": None, "caption": path_caption(report, _index(report, i)), **report.highlight(i)}
-    return draw(report.output, **{**given, **options})
+    return draw(report.output, options, **{**given, **changes})
 
 
 def paths_page(report: Any, title: str | None = None) -> str:

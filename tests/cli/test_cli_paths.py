@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chainrule import Value
 
 
@@ -59,6 +61,7 @@ def test_steps_forward_refusals(cli) -> None:
     assert wrt_alone.status == 2 and "--wrt is for --forward" in wrt_alone.err
 
 
+@pytest.mark.slow
 def test_console_script_paths_and_forward_steps(run, tmp_path) -> None:
     done = run("paths", "tanh(w*x + b)", "x=2", "w=-3", "b=6.88", "--wrt", "w", "--html", "p.html")
     assert done.status == 0, done.err

@@ -94,6 +94,7 @@ def chromium():
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.xdist_group("browser")
 def test_the_page_walks_path_by_path_in_chromium(chromium, tmp_path) -> None:
     x, y = diamond()
