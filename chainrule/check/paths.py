@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +35,7 @@ def paths(output: Value, leaf: Value, max_paths: int | None = 20) -> PathsReport
     >>> y = a + x; y.label = "y"
     >>> y.backward()
     >>> print(paths(y, x))
-    d y/d x as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
+    dy/dx as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
     #  path       local derivatives  product
     1  x → a → y  3 × 1              3
     2  x → a → y  3 × 1              3
@@ -113,14 +114,14 @@ class PathsReport:
         """The first line: how many paths, and their products added up."""
         out, leaf = self.names[self.output], self.names[self.leaf]
         if not self.count:
-            return f"d {out}/d {leaf}: no path leads from {leaf} to {out}, so the gradient is 0"
+            return f"{derivative(out, leaf)}: no path leads from {leaf} to {out}, so the gradient is 0"
         n = "1 path" if self.count == 1 else f"{self.count:,} paths"
         listed = _signed_sum([_number(p.product) for p in self])
         if self.left_out:
             rest = _number(self.total - self.result.listed_total)
             listed += f" + (the {self.left_out:,} paths left out: {rest})"
         order = " (largest first)" if self.count > 1 else ""
-        return f"d {out}/d {leaf} as a sum over {n}{order}: {listed} = {_number(self.total)}"
+        return f"{derivative(out, leaf)} as a sum over {n}{order}: {listed} = {_number(self.total)}"
 
     def verdict(self) -> str:
         """The closing line: the sum over all paths against ``leaf.grad``, and what to do if they differ."""
@@ -175,9 +176,10 @@ class PathsReport:
 
 
 def picture_names(order: list[Value]) -> dict[Value, str]:
-    """A name for each node of ``order`` (a topological order), as the stepper's tables and the
-    picture's ids number them: the label if any, a constant's number, else op and position (the
-    node drawn as ``n<position>``).
+    """A name for each node of ``order`` (a topological order), the names the stepper's tables use
+    and the pictures draw (``to_dot(names=...)``): the label under its scope path, a constant's
+    number, else op and position (``mul#2``, drawn as ``n2``); a name several nodes would share gets
+    the node's position too.
 
     >>> from chainrule import Value
     >>> x = Value(2.0, label="x")
@@ -187,14 +189,31 @@ def picture_names(order: list[Value]) -> dict[Value, str]:
     names = {}
     for position, node in enumerate(order):
         if node.label:
-            names[node] = node.label
+            names[node] = ".".join((*(node.scope or ()), node.label))
         elif isinstance(node, Constant):
             names[node] = _number(node.data)
         elif node.op is not None:
             names[node] = f"{node.op.name}#{position}"
         else:
             names[node] = f"leaf#{position}"
+    shared = {name for name, count in Counter(names.values()).items() if count > 1}
+    for position, node in enumerate(order):
+        is_number = isinstance(node, Constant) and not node.label
+        if names[node] in shared and not is_number:
+            names[node] = f"{names[node]}#{position}"
     return names
+
+
+def derivative(output: str, wrt: str) -> str:
+    """d output / d wrt written with the nodes' names, a name that is not one word in parentheses.
+
+    >>> derivative("y", "x"), derivative("x*x + x", "x"), derivative("mul#2", "w.0")
+    ('dy/dx', 'd(x*x + x)/dx', 'd(mul#2)/d(w.0)')
+    """
+    def wrap(name: str) -> str:
+        return name if name.isidentifier() else f"({name})"
+
+    return f"d{wrap(output)}/d{wrap(wrt)}"
 
 
 def _signed_sum(terms: list[str]) -> str:

@@ -151,6 +151,9 @@ def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
     sub.add_argument("--forward", action="store_true", help="step through forward mode (needs --wrt)")
     sub.add_argument("--wrt", metavar="NAME", help="with --forward: the variable the tangents are taken by")
+    sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
+                     help="one step per chain-rule application (node, the default), or per neuron / layer")
+    sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
     return sub
 
 
@@ -202,7 +205,7 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.Argument
 
 FORMULA_COMMANDS = ("draw", "steps", "check", "paths")
 # the formula commands' options that take a value
-_TAKES_A_VALUE = {"-o", "--output", "--html", "--wrt", "--max-paths", "--path"}
+_TAKES_A_VALUE = {"-o", "--output", "--html", "--by", "--focus", "--wrt", "--max-paths", "--path"}
 _SHORT_OPTIONS = {"-o", "-h"}  # matched exactly: "-omega*x" is a formula, not "-o mega*x"
 
 

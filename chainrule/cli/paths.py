@@ -10,17 +10,17 @@ import argparse
 import sys
 from typing import Any
 
-from chainrule.cli.commands import CommandError, build
+from chainrule.cli.commands import CommandError
 from chainrule.cli.commands import _writing as writing
 from chainrule.engine import Value
-from chainrule.formula import Formula, FormulaError
+from chainrule.formula import Formula, FormulaError, parse_formula, parse_values
 
 
 def wrt_leaf(formula: Formula, leaves: dict[str, Value], wrt: str | None) -> Value:
     """The leaf named by ``--wrt`` (the only variable when there is one and ``--wrt`` is not given).
 
-    >>> from argparse import Namespace
-    >>> formula, root, leaves = build(Namespace(formula="x * y", values=["x=2", "y=3"]))
+    >>> formula = parse_formula("x * y")
+    >>> root, leaves = formula.build({"x": 2, "y": 3})
     >>> wrt_leaf(formula, leaves, "y").data
     3.0
     >>> wrt_leaf(formula, leaves, None)
@@ -45,15 +45,19 @@ def paths(args: argparse.Namespace) -> int:
 
     >>> from argparse import Namespace
     >>> paths(Namespace(formula="x * x + x", values=["x=3"], wrt="x", max_paths=20, html=None,
-    ...                 output=None, path=1))  # doctest: +ELLIPSIS
-    d ... as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
-    ...
+    ...                 output=None, path=1))
+    d(x * x + x)/dx as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
+    #  path                   local derivatives  product
+    1  x → x * x → x * x + x  3 × 1              3
+    2  x → x * x → x * x + x  3 × 1              3
+    3  x → x * x + x          1                  1
     sum over all 3 paths = 7 = x.grad ✓
     0
     """
     from chainrule.check.paths import paths as explain
 
-    formula, root, leaves = build(args)
+    formula = parse_formula(args.formula)
+    root, leaves = formula.build_named(parse_values(args.values))  # short sub-formulas name the nodes
     leaf = wrt_leaf(formula, leaves, args.wrt)
     root.backward()
     report = explain(root, leaf, max_paths=args.max_paths)
@@ -77,7 +81,8 @@ def _save_path_picture(report: Any, output: str, number: int) -> None:
 
     if not 1 <= number <= len(report):
         raise CommandError(f"--path {number}: the report lists {len(report)} path(s), numbered from 1", 2)
-    options = {**report.highlight(number - 1), "caption": viz.path_caption(report, number - 1)}
+    options = {**report.highlight(number - 1), "caption": viz.path_caption(report, number - 1),
+               "names": report.names}
     with writing(output):
         try:
             viz.save(report.output, output, max_nodes=None, **options)
@@ -93,13 +98,16 @@ def forward_steps(args: argparse.Namespace, formula: Formula, root: Value, leave
 
     >>> from argparse import Namespace
     >>> args = Namespace(formula="x * y", values=["x=2", "y=3"], wrt="x", html=None)
-    >>> forward_steps(args, *build(args))  # doctest: +ELLIPSIS
-    forward mode d/dx of mul#2: 1 chain-rule step ...; d mul#2/dx = 3
+    >>> formula = parse_formula(args.formula)
+    >>> forward_steps(args, formula, *formula.build_named({"x": 2, "y": 3}))  # doctest: +ELLIPSIS
+    forward mode d/dx of x * y: 1 chain-rule step ...; d(x * y)/dx = 3
     ...
     0
     """
     from chainrule.viz.steps import record_tangents
 
+    if getattr(args, "by", "node") not in (None, "node") or getattr(args, "focus", None):
+        raise FormulaError("--by and --focus group backward steps: forward mode steps node by node")
     leaf = wrt_leaf(formula, leaves, args.wrt)
     trace = record_tangents(root, leaf)
     print(trace.table())

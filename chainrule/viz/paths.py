@@ -44,7 +44,8 @@ def draw_path(report: Any, i: int = 0, options: DotOptions | None = None, **chan
     >>> 'id="n2_in1", color="#ea580c"' in picture.source, "path 3 of 3" in picture.source
     (True, True)
     """
-    given = {"max_nodes": None, "caption": path_caption(report, _index(report, i)), **report.highlight(i)}
+    given = {"max_nodes": None, "caption": path_caption(report, _index(report, i)), "names": report.names,
+             **report.highlight(i)}
     return draw(report.output, options, **{**given, **changes})
 
 
@@ -62,7 +63,7 @@ def paths_page(report: Any, title: str | None = None) -> str:
     if not len(report):
         raise ValueError(f"no path to walk: {report.summary()}")
     title = title or report.summary().split(" as a sum")[0]
-    svg = to_svg(report.output, max_nodes=None)
+    svg = to_svg(report.output, max_nodes=None, names=report.names)
     svg = svg[svg.index("<svg"):]
     walk = _walk(report)
     table = report._repr_html_().replace("<tr><td", '<tr class="cr-path-row"><td', len(report))

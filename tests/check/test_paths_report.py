@@ -93,7 +93,7 @@ def test_no_path() -> None:
     x, w = Value(1.0, label="x"), Value(2.0, label="w")
     y = x * 2
     y.backward()
-    assert str(paths(y, w)) == "d mul#2/d w: no path leads from w to mul#2, so the gradient is 0"
+    assert str(paths(y, w)) == "d(mul#2)/dw: no path leads from w to mul#2, so the gradient is 0"
     w.grad = 5.0  # from some other graph
     assert str(paths(y, w)).endswith("sum over no path = 0 ≠ w.grad 5 ✗ (leaf gradients accumulate across"
                                      " backward() calls: zero_grad() before backward(); or a node changed"

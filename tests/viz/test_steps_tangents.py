@@ -37,7 +37,7 @@ def test_a_diamond_sums_its_two_paths_in_the_table_and_sentences() -> None:
     trace = record_tangents(y, x)
     assert [(s.parent_name, s.node_name) for s in trace] == [("x", "a"), ("x", "b"), ("a", "y"), ("b", "y")]
     assert "added to the" in trace[3].explanation and "paths sum" in trace[3].explanation
-    assert "d y/dx = " in trace.table().splitlines()[0]
+    assert "; dy/dx = " in trace.table().splitlines()[0]
     assert trace.tangents_after(1) == {x: 1.0, a: 2.0, b: math.cos(3.0)}
     assert x.grad == 0.0 and not x.has_grad  # forward mode leaves grads alone
 

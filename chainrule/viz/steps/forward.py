@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainrule.check.paths import derivative
 from chainrule.engine import Value, recompute, topological_order
 from chainrule.engine.forward import push_tangents
 from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import backward_rule, forward_sentence
+from chainrule.viz.steps.frames import Lit
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
@@ -35,6 +37,10 @@ class ForwardStep:
     local_grads: tuple[float, ...]
     explanation: str
     node: Value = field(repr=False, compare=False)
+
+    def named(self) -> list[str]:
+        """The node names this step's row and sentence mention."""
+        return [self.node_name, *(name for name, _ in self.inputs)]
 
 
 class ForwardTrace(Trace):
@@ -70,12 +76,20 @@ class ForwardTrace(Trace):
         kept = ", ".join(fmt(g) for g in step.local_grads)
         return super().explain(i) + (f"; local gradients {kept} kept for the backward pass" if kept else "")
 
-    def _frame_options(self, i: int) -> dict[str, Any]:
-        computed = {step.node: step.data for step in self.steps[: i + 1]}  # the values known so far
-        return frames.forward_options(self.steps[i].node, computed)
+    SHOWS = "data"
 
-    def _layout_options(self) -> dict[str, Any]:
-        return {"data": {step.node: frames.widest([None, step.data]) for step in self.steps}}
+    def start_values(self) -> dict[Any, float | None]:
+        return {}  # nothing computed yet
+
+    def sets(self, i: int) -> list[tuple[Any, float | None]]:
+        return [(self.steps[i].node, self.steps[i].data)]
+
+    def lit(self, i: int) -> Lit:
+        node = self.steps[i].node
+        return Lit([node], [(parent, node, k) for k, parent in enumerate(node.parents)], [])
+
+    def layout_values(self) -> dict[Any, float | None]:
+        return {step.node: frames.widest([None, step.data]) for step in self.steps}
 
 
 def record_forward(root: Value) -> ForwardTrace:
@@ -137,6 +151,10 @@ class TangentStep:
     node: Value = field(repr=False, compare=False)
     parent: Value = field(repr=False, compare=False)
 
+    def named(self) -> list[str]:
+        """The node names this step's row and sentence mention."""
+        return [self.parent_name, self.node_name]
+
 
 class TangentTrace(Trace):
     """The steps of one forward-mode pass (from :func:`record_tangents`): the frames show each
@@ -146,7 +164,7 @@ class TangentTrace(Trace):
     >>> x = Value(2.0, label="x")
     >>> trace = record_tangents(x * x, x)
     >>> print(trace.table())
-    forward mode d/dx of mul#1: 2 chain-rule steps (tangent in × local = contribution, ...); d mul#1/dx = 4
+    forward mode d/dx of mul#1: 2 chain-rule steps (tangent in × local = contribution, ...); d(mul#1)/dx = 4
     #  input  tangent in  local  contribution  node   op  before  after  why
     1  x               1      2             2  mul#1  *        0      2  * swaps its inputs: ...
     2  x               1      2             2  mul#1  *        2      4  * swaps its inputs: ...
@@ -154,6 +172,7 @@ class TangentTrace(Trace):
 
     HEADERS = ("#", "input", "tangent in", "local", "contribution", "node", "op", "before", "after", "why")
     NUMERIC = (True, False, True, True, True, False, False, True, True, False)
+    NAME_COLUMNS = (1, 5)
 
     def __init__(self, root: Any, names: dict[Any, str], steps: list[Any], wrt: Value,
                  tangents: dict[Any, float]) -> None:
@@ -177,10 +196,10 @@ class TangentTrace(Trace):
         if not self.steps:
             why = "it is the input itself" if self.root is self.wrt else f"it does not depend on {wrt}"
             return (f"forward mode d/d{wrt} of {root}: no chain-rule steps ({why});"
-                    f" d {root}/d{wrt} = {fmt(self.result)}")
+                    f" {derivative(root, wrt)} = {fmt(self.result)}")
         steps = "1 chain-rule step" if len(self) == 1 else f"{len(self)} chain-rule steps"
         return (f"forward mode d/d{wrt} of {root}: {steps} (tangent in × local = contribution, added to the"
-                f" node's tangent); d {root}/d{wrt} = {fmt(self.result)}")
+                f" node's tangent); {derivative(root, wrt)} = {fmt(self.result)}")
 
     def _cells(self, step: Any) -> list[str]:
         numbers = (step.tangent_in, step.local, step.contribution)
@@ -194,16 +213,21 @@ class TangentTrace(Trace):
             known[step.node] = step.tangent_after
         return known
 
-    def _frame_options(self, i: int) -> dict[str, Any]:
-        step = self.steps[i]
-        return {"highlight_nodes": {step.node}, "highlight_edges": {(step.parent, step.node, step.index)},
-                "grads": self.tangents_after(i)}
+    def start_values(self) -> dict[Any, float | None]:
+        return {self.wrt: 1.0}  # the seed: d wrt / d wrt
 
-    def _layout_options(self) -> dict[str, Any]:
+    def sets(self, i: int) -> list[tuple[Any, float | None]]:
+        return [(self.steps[i].node, self.steps[i].tangent_after)]
+
+    def lit(self, i: int) -> Lit:
+        step = self.steps[i]
+        return Lit([step.node], [(step.parent, step.node, step.index)], [step.node])
+
+    def layout_values(self) -> dict[Any, float | None]:
         shown: dict[Any, list[float | None]] = {self.wrt: [1.0]}
         for step in self.steps:
             shown.setdefault(step.node, [None]).append(step.tangent_after)
-        return {"grads": {node: frames.widest(values) for node, values in shown.items()}}
+        return {node: frames.widest(values) for node, values in shown.items()}
 
 
 def record_tangents(root: Value, wrt: Value) -> TangentTrace:
