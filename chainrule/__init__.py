@@ -10,6 +10,7 @@
 
 from chainrule import nn as nn  # so `chainrule.nn.MLP` works after `import chainrule`
 from chainrule import viz as viz
+from chainrule.compile import compile  # not in __all__: `import *` must not shadow the builtin
 from chainrule.engine import (
     NOT_COMPUTED,
     OPS,

@@ -11,9 +11,29 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from chainrule.engine import floats
+
+
+class Template(NamedTuple):
+    """An op's replay code for ``chainrule.compile``: Python expressions, bit for bit its rule.
+
+    ``forward`` and each of ``local_grads`` are format strings over the inputs ``{0}``, ``{1}``, ...
+    and the output ``{out}``; they may call the functions in :data:`TEMPLATE_FUNCTIONS`. An n-ary op
+    writes ``{xs}`` for all its inputs joined by ``join``, and one local gradient for every input.
+    Each expression must give exactly what ``forward`` and ``local_grads`` give with
+    :data:`FLOAT_MATH`, or raise (the replay then falls back to a plain run, which raises the
+    engine's own error or returns its NaN); a test checks this for every row, with ±0, inf and NaN.
+
+    >>> t = OPS["mul"].template
+    >>> t.forward.format("a", "b"), [g.format("a", "b", out="y") for g in t.local_grads]
+    ('(a * b)', ['b', 'a'])
+    """
+
+    forward: str
+    local_grads: tuple[str, ...]
+    join: str = ""
 
 
 class Op:
@@ -22,6 +42,8 @@ class Op:
     Calling an op applies it to Values or numbers and returns a new :class:`Value` node.
     ``branch`` marks a kink (relu, abs, max) or a pole (div, negative powers): it returns which side
     of it the inputs are on, so gradient checks flag a step across it instead of failing.
+    ``template`` is the op's replay code for ``chainrule.compile`` (see :class:`Template`); an op
+    without one is replayed by calling its ``forward`` and ``local_grads``.
 
     >>> from chainrule import Op, Value
     >>> square = Op("square", "x²", forward=lambda x: x * x, local_grads=lambda m, out, x: (2 * x,))
@@ -31,7 +53,7 @@ class Op:
     (9.0, 6.0)
     """
 
-    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch")
+    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "template")
 
     def __init__(
         self,
@@ -41,6 +63,7 @@ class Op:
         local_grads: Callable[..., tuple[Any, ...]],
         arity: int | None = 1,
         branch: Callable[..., Hashable] | None = None,
+        template: Template | None = None,
     ) -> None:
         self.name = name
         self.label = label
@@ -48,6 +71,7 @@ class Op:
         self.local_grads = local_grads
         self.arity = arity  # None: any number of inputs
         self.branch = branch
+        self.template = template
 
     def __call__(self, *inputs: Any) -> Any:
         from chainrule.engine.value import apply  # value.py imports this module
@@ -136,27 +160,49 @@ def crossing(op: Op | None) -> str:
     return getattr(getattr(op, "branch", None), "crossing", "kink")
 
 
+# The functions a Template may call, by name. Where they differ from the op's forward (math.exp
+# raises OverflowError, floats.exp gives inf) they raise, and the replay falls back to a plain run.
+TEMPLATE_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": floats.sigmoid,
+    "sin": math.sin, "cos": math.cos, "abs": abs,
+}
+
+
 def _table(*ops: Op) -> dict[str, Op]:
     return {op.name: op for op in ops}
 
 
+T = Template  # the replay templates below: see Template; TEMPLATE_FUNCTIONS names their functions
+_IF_POSITIVE = "(1.0 if {0} > 0 else 0.0)"
+
 OPS: dict[str, Op] = _table(
-    Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2),
-    Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2),
-    Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2),
+    Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2,
+       template=T("({0} + {1})", ("1.0", "1.0"))),
+    Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2,
+       template=T("({0} - {1})", ("1.0", "-1.0"))),
+    Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2,
+       template=T("({0} * {1})", ("{1}", "{0}"))),
     Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2,
-       branch=_denominator_sign),
-    Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE),
-    Op("exp", "exp", floats.exp, lambda m, out, x: (out,)),
-    Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),)),
-    Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,)),
-    Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),)),
-    Op("sin", "sin", floats.sin, lambda m, out, x: (m.cos(x),)),
-    Op("cos", "cos", floats.cos, lambda m, out, x: (-m.sin(x),)),
-    Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0),
-    Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0),
-    Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b),
-    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None),
+       branch=_denominator_sign, template=T("({0} / {1})", ("(1.0 / {1})", "(-{out} / {1})"))),
+    Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE, template=T("(-{0})", ("-1.0",))),
+    Op("exp", "exp", floats.exp, lambda m, out, x: (out,), template=T("exp({0})", ("{out}",))),
+    Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),),
+       template=T("log({0})", ("(1.0 / {0})",))),
+    Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,),
+       template=T("tanh({0})", ("(1 - {out} * {out})",))),
+    Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),),
+       template=T("sigmoid({0})", ("({out} * (1 - {out}))",))),
+    Op("sin", "sin", floats.sin, lambda m, out, x: (m.cos(x),), template=T("sin({0})", ("cos({0})",))),
+    Op("cos", "cos", floats.cos, lambda m, out, x: (-m.sin(x),), template=T("cos({0})", ("(-sin({0}))",))),
+    Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0,
+       template=T("(0.0 if {0} <= 0 else {0})", (_IF_POSITIVE,))),
+    Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0,
+       template=T("abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",))),
+    Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b,
+       template=T("({0} if {0} >= {1} or {0} != {0} else {1})",  # a != a: a is NaN
+                  ("(1.0 if {0} >= {1} else 0.0)", "(0.0 if {0} >= {1} else 1.0)"))),
+    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None,
+       template=T("(0.0 + {xs})", ("1.0",), join=" + ")),
 )
 
 
@@ -175,7 +221,17 @@ def power(k: float) -> Op:
         return (k * x ** (k - 1),)
 
     branch = _base_sign if k < 0 else None  # x ** -1 has a pole at 0
-    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads, branch=branch)
+    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads, branch=branch,
+              template=_power_template(k))
+
+
+def _power_template(k: float) -> Template | None:
+    """Replay code for ``x ** k``: an integer k only (a fractional one needs floats.power's domain check);
+    x ** k raises where floats.power would give a DomainError or inf, and the replay falls back."""
+    if not k.is_integer():
+        return None
+    slope = "0.0" if k == 0 else f"({k!r} * {{0}} ** {k - 1!r})"
+    return Template(f"({{0}} ** {k!r})", (slope,))
 
 
 @lru_cache(maxsize=256)
@@ -193,7 +249,10 @@ def power_of(base: float) -> Op:
             return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
         return floats.power(base, x)
 
-    return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,))
+    template = None
+    if 0 < base < math.inf:
+        template = Template(f"({base!r} ** {{0}})", (f"({{out}} * {log_base!r})",))
+    return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,), template=template)
 
 
 # Parametrised ops: name -> factory taking the constant. Tests iterate these too.
