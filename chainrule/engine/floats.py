@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from chainrule.engine.errors import DomainError
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 
 
 def domain_error(op: str, message: str) -> float:
@@ -17,7 +17,7 @@ def domain_error(op: str, message: str) -> float:
     ...
     chainrule.engine.errors.DomainError: log: input must be > 0, got -1.0
     """
-    if MODES.nan_on_domain_error:
+    if current().nan_on_domain_error:
         return math.nan
     raise DomainError(f"{op}: {message}")
 
@@ -105,7 +105,17 @@ def maximum(a: float, b: float) -> float:
     >>> maximum(1.0, 2.0)
     2.0
     """
-    return a if a >= b or math.isnan(a) else b
+    return a if max_takes_first(a, b) else b
+
+
+def max_takes_first(a: float, b: float) -> bool:
+    """Whether ``maximum(a, b)`` is ``a``: the forward and the gradient rule both ask this, so the
+    gradient always goes to the input the forward chose (ties and a NaN ``a`` go to ``a``).
+
+    >>> max_takes_first(2.0, 2.0), max_takes_first(float("nan"), 1.0), max_takes_first(1.0, float("nan"))
+    (True, True, False)
+    """
+    return a >= b or a != a
 
 
 def power(x: float, k: float) -> float:

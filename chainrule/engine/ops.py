@@ -131,7 +131,7 @@ def _abs_grad(m: Any, out: Any, x: Any) -> tuple[float]:
 
 
 def _max_grad(m: Any, out: Any, a: Any, b: Any) -> tuple[float, float]:
-    return _FIRST if m.value(a) >= m.value(b) else _SECOND
+    return _FIRST if floats.max_takes_first(m.value(a), m.value(b)) else _SECOND
 
 
 @lru_cache(maxsize=64)
@@ -246,7 +246,8 @@ def power_of(base: float) -> Op:
 
     def forward(x: float) -> float:
         if not base > 0:
-            return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
+            message = f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}"
+            return floats.domain_error("rpow", message)
         return floats.power(base, x)
 
     template = None
