@@ -84,13 +84,13 @@ def generate(tape: Any, chunk_statements: int | None = None) -> Program:
     >>> x = Value(2.0); w = Value(3.0)
     >>> print(generate(Tape(w * x + 1, wrt=[w])).chunks[0])
     def chunk0(d):
-        v1 = d[1]
         v0 = d[0]
+        v1 = d[1]
         v4 = ((v0 * v1) + 1.0)
         g4 = 1.0
         g0 = 0.0 + v1 * g4
-        d[2] = v4
-        d[3] = g0
+        d[2] = g0
+        d[3] = v4
     """
     generator = _Generator(tape)
     generator.run()
@@ -146,7 +146,8 @@ class _Generator:
             forward = references(template.forward)
             for j, p in enumerate(parents):
                 once = bool(template.join) or forward.count(str(j)) == 1
-                if uses[p] == 1 and once and str(j) not in needed and depth[p] < MAX_DEPTH and self._fusable(p):
+                single = uses[p] == 1 and once and depth[p] < MAX_DEPTH
+                if single and str(j) not in needed and self._fusable(p):
                     fused.add(p)
                     depth[i] = max(depth[i], depth[p] + 1)
         return fused

@@ -199,8 +199,9 @@ OPS: dict[str, Op] = _table(
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0,
        template=T("abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",))),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b,
-       template=T("({0} if {0} >= {1} or {0} != {0} else {1})",  # a != a: a is NaN
-                  ("(1.0 if {0} >= {1} else 0.0)", "(0.0 if {0} >= {1} else 1.0)"))),
+       template=T("({0} if {0} >= {1} or {0} != {0} else {1})",  # floats.max_takes_first (a != a: NaN)
+                  ("(1.0 if {0} >= {1} or {0} != {0} else 0.0)",
+                   "(0.0 if {0} >= {1} or {0} != {0} else 1.0)"))),
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None,
        template=T("(0.0 + {xs})", ("1.0",), join=" + ")),
 )
