@@ -150,3 +150,24 @@ def power_slope(x: float, k: float) -> float:
     if x == 0 and k < 1:
         return math.inf
     return k * power(x, k - 1)
+
+
+def selected(index: float, count: int) -> int:
+    """The option an index picks: the nearest whole number, or -1 if that is not in ``range(count)``.
+
+    >>> selected(1.0, 3), selected(0.9999, 3), selected(3.0, 3)
+    (1, 1, -1)
+    """
+    return round(index) if -0.5 < index < count - 0.5 else -1  # the test is False for NaN
+
+
+def select(index: float, *options: float) -> float:
+    """``options[round(index)]``: the row an embedding looks up, chosen by data, not by structure.
+
+    >>> select(2.0, 10.0, 20.0, 30.0)
+    30.0
+    """
+    k = selected(index, len(options))
+    if k < 0:
+        return domain_error("select", f"index {index!r} is not a position in {len(options)} option(s)")
+    return options[k]

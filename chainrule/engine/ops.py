@@ -139,6 +139,16 @@ def _ones(n: int) -> tuple[float, ...]:
     return _ONE * n
 
 
+@lru_cache(maxsize=1024)
+def _one_hot(size: int, hot: int) -> tuple[float, ...]:
+    return tuple(1.0 if i == hot else 0.0 for i in range(size))
+
+
+def _select_grads(m: Any, out: Any, index: Any, *options: Any) -> tuple[float, ...]:
+    k = floats.selected(m.value(index), len(options))  # the index gets 0: it picks, it does not scale
+    return _one_hot(len(options) + 1, k + 1) if k >= 0 else (math.nan,) * (len(options) + 1)
+
+
 def _denominator_sign(a: float, b: float) -> bool:
     return b > 0
 
@@ -204,6 +214,8 @@ OPS: dict[str, Op] = _table(
                    "(0.0 if {0} >= {1} or {0} != {0} else 1.0)"))),
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None,
        template=T("(0.0 + {xs})", ("1.0",), join=" + ")),
+    Op("select", "select", floats.select, _select_grads, arity=None,
+       branch=lambda index, *options: floats.selected(index, len(options))),
 )
 
 

@@ -17,6 +17,7 @@ PROD = Op("prod", "Π", lambda *xs: math.prod(xs), lambda m, out, *xs: tuple(
     math.prod(xs[:i] + xs[i + 1:]) for i in range(len(xs))), arity=None)
 
 UNARY = [name for name, op in OPS.items() if op.arity == 1]
+NARY = [name for name, op in OPS.items() if op.arity is None]  # sum, select (an index picks an option)
 BINARY = [name for name, op in OPS.items() if op.arity == 2]
 EXPONENTS = [2.0, 3.0, -1.0, -2.0, 0.0, 1.0, 0.5, 1.5]
 BASES = [2.0, 0.5, math.e]
@@ -30,7 +31,7 @@ step = st.one_of(
     st.tuples(st.just("pow"), st.sampled_from(EXPONENTS), st.integers(0, 10 ** 6)),
     st.tuples(st.just("rpow"), st.sampled_from(BASES), st.integers(0, 10 ** 6)),
     st.tuples(st.just("const"), st.sampled_from(["add", "mul", "div", "sub"]), st.integers(0, 10 ** 6), data),
-    st.tuples(st.just("nary"), st.sampled_from(["sum", "prod"]), st.lists(st.integers(0, 10 ** 6), min_size=1,
+    st.tuples(st.just("nary"), st.sampled_from([*NARY, "prod"]), st.lists(st.integers(0, 10 ** 6), min_size=1,
                                                                             max_size=5)),
 )
 programs = st.tuples(st.integers(1, 4), st.lists(step, min_size=1, max_size=12))
@@ -55,7 +56,7 @@ def build(program: Any, leaves: list[Value]) -> Value:
         elif kind == "const":
             made.append(OPS[item[1]](pick(item[2]), item[3]))
         else:
-            op = OPS["sum"] if item[1] == "sum" else PROD
+            op = PROD if item[1] == "prod" else OPS[item[1]]
             made.append(op(*[pick(i) for i in item[2]]))
     return OPS["sum"](*made[len(leaves):]) if len(made) > len(leaves) + 1 else made[-1]
 

@@ -60,3 +60,20 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_index_selection_replays_the_option_the_new_index_picks(backend):
+    """An embedding lookup: the op is fixed, the row it picks (and so its gradient) follows the data."""
+    from chainrule import select
+
+    token = Value(0.0)
+    rows = [Value(10.0), Value(20.0), Value(30.0)]
+    y = select(token, rows) * rows[1]
+    step = compile(y, backend, wrt=rows)
+    for index, expected, grads in [(2.0, 600.0, [0.0, 30.0, 20.0]), (1.0, 400.0, [0.0, 40.0, 0.0])]:
+        token.data = index
+        assert step() == expected and [r.grad for r in rows] == grads
+    token.data = 7.0
+    with pytest.raises(Exception, match="index 7.0 is not a position in 3 option"):
+        step()
