@@ -77,7 +77,7 @@ class Compiled:
             if node.is_leaf:
                 node.grad = NOT_COMPUTED
         recompute(nodes)
-        backpropagate(nodes, None, anomaly_hook())
+        backpropagate(nodes, on_step=anomaly_hook())
         self._values_current = True
         return self.tape.root.data
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from chainrule.engine.graph import MANY
+from chainrule.engine.graph import N_ARY
 from chainrule.engine.ops import FLOAT_MATH, Op
 
 _data = attrgetter("data")
@@ -47,10 +47,10 @@ def objects_runner(nodes: list[Any]) -> Callable[[], float]:
     >>> run(), x.grad
     (12.0, 7.0)
     """
-    leaves = [n for n in nodes if n._a is None]
-    interior = [n for n in nodes if n._a is not None]
-    forward = [(n, n.op.forward, n._a, n._b) for n in interior]
-    backward = [(n, backward_kind(n.op), n._a, n._b, n.op.local_grads) for n in reversed(interior)]
+    leaves = [n for n in nodes if n._parent0 is None]
+    interior = [n for n in nodes if n._parent0 is not None]
+    forward = [(n, n.op.forward, n._parent0, n._parent1) for n in interior]
+    backward = [(n, backward_kind(n.op), n._parent0, n._parent1, n.op.local_grads) for n in reversed(interior)]
     root = nodes[-1]
 
     def run() -> float:
@@ -70,7 +70,7 @@ def _forward(records: list[tuple[Any, Any, Any, Any]]) -> None:
     for node, f, a, b in records:
         if b is None:
             node.data = f(a.data)
-        elif b is MANY:
+        elif b is N_ARY:
             node.data = f(*map(_data, a))
         else:
             node.data = f(a.data, b.data)
@@ -98,7 +98,7 @@ def _backward(records: list[tuple[Any, int, Any, Any, Any]]) -> None:
         elif b is None:
             (local,) = rule(FLOAT_MATH, node.data, a.data)
             a.grad += local * up
-        elif b is not MANY:
+        elif b is not N_ARY:
             local_a, local_b = rule(FLOAT_MATH, node.data, a.data, b.data)
             a.grad += local_a * up
             b.grad += local_b * up

@@ -8,9 +8,9 @@ from operator import attrgetter
 from typing import Any
 
 from chainrule.engine import Constant, Value, topological_order
-from chainrule.engine.graph import MANY
+from chainrule.engine.graph import N_ARY
 
-_op, _first, _second = attrgetter("op"), attrgetter("_a"), attrgetter("_b")
+_op, _first, _second = attrgetter("op"), attrgetter("_parent0"), attrgetter("_parent1")
 
 
 class GraphChangedError(RuntimeError):
@@ -45,7 +45,7 @@ class Tape:
                             f"{type(root).__name__}: {root!r:.60}")
         self.root = root
         self.nodes: list[Value] = topological_order(root)
-        self.leaves = [n for n in self.nodes if n._a is None and type(n) is not Constant]
+        self.leaves = [n for n in self.nodes if n._parent0 is None and type(n) is not Constant]
         self.wrt = self.leaves if wrt is None else self._members(wrt, "wrt", leaves_only=True)
         self.watch = self._members(watch, "watch", leaves_only=False)
         self.fingerprint = fingerprint(self.nodes)
@@ -94,7 +94,7 @@ def fingerprint(nodes: list[Value] | Value) -> str:
     ops = list(map(id, map(_op, order)))
     first = list(map(position.get, map(_first, order)))  # None: no parent, or an n-ary tuple
     second = list(map(position.get, map(_second, order)))
-    many = [(i, [position[p] for p in node.parents]) for i, node in enumerate(order) if node._b is MANY]
+    many = [(i, [position[p] for p in node.parents]) for i, node in enumerate(order) if node._parent1 is N_ARY]
     constants = [(i, node.data) for i, node in enumerate(order) if type(node) is Constant]
     digest = hashlib.blake2b(repr((ops, first, second, many, constants)).encode(), digest_size=16)
     return digest.hexdigest()

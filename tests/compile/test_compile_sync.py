@@ -116,7 +116,7 @@ def test_a_changed_graph_is_refused_with_what_to_do():
     z = y + 1.0
     step = compile(z, "python")
     step.check()
-    z._a = x  # rewire: z = x + 1 now
+    z._parent0 = x  # rewire: z = x + 1 now
     with pytest.raises(GraphChangedError, match=r"Call chainrule.compile\(output\) again"):
         step.check()
     with pytest.raises(GraphChangedError):
