@@ -50,7 +50,8 @@ def objects_runner(nodes: list[Any]) -> Callable[[], float]:
     leaves = [n for n in nodes if n._parent0 is None]
     interior = [n for n in nodes if n._parent0 is not None]
     forward = [(n, n.op.forward, n._parent0, n._parent1) for n in interior]
-    backward = [(n, backward_kind(n.op), n._parent0, n._parent1, n.op.local_grads) for n in reversed(interior)]
+    backward = [(n, backward_kind(n.op), n._parent0, n._parent1, n.op.local_grads)
+                for n in reversed(interior)]
     root = nodes[-1]
 
     def run() -> float:

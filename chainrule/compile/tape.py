@@ -94,7 +94,8 @@ def fingerprint(nodes: list[Value] | Value) -> str:
     ops = list(map(id, map(_op, order)))
     first = list(map(position.get, map(_first, order)))  # None: no parent, or an n-ary tuple
     second = list(map(position.get, map(_second, order)))
-    many = [(i, [position[p] for p in node.parents]) for i, node in enumerate(order) if node._parent1 is N_ARY]
+    many = [(i, [position[p] for p in node.parents])
+            for i, node in enumerate(order) if node._parent1 is N_ARY]
     constants = [(i, node.data) for i, node in enumerate(order) if type(node) is Constant]
     digest = hashlib.blake2b(repr((ops, first, second, many, constants)).encode(), digest_size=16)
     return digest.hexdigest()
