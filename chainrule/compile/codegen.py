@@ -29,9 +29,9 @@ Expr = tuple[str, frozenset[str]]  # Python source and the variables it reads
 
 @dataclass
 class _Statement:
-    target: str | None
+    targets: tuple[str, ...]  # the variables it assigns
     text: str
-    uses: frozenset[str]
+    uses: frozenset[str]  # the variables it reads
 
 
 @dataclass
@@ -165,8 +165,8 @@ class _Generator:
         return not any("out" in references(text) for text in self._needed_locals(i))
 
     # --- emission ---------------------------------------------------------------------------------
-    def emit(self, target: str | None, text: str, uses: frozenset[str]) -> None:
-        self.statements.append(_Statement(target, text, uses))
+    def emit(self, target: str | tuple[str, ...], text: str, uses: frozenset[str]) -> None:
+        self.statements.append(_Statement((target,) if isinstance(target, str) else target, text, uses))
 
     def _function(self, op: Op, kind: str) -> str:
         if id(op) not in self.op_names:
@@ -231,7 +231,8 @@ class _Generator:
             args = ", ".join(exprs[p][0] for p in parents)
             uses = frozenset().union(*(exprs[p][1] for p in parents)) | {f"v{i}"}
             # unpacking checks the count: a miscounted rule raises here and the plain run names it
-            self.emit(None, f"{', '.join(names)}, = {self._function(node.op, 'rule')}(M, v{i}, {args})", uses)
+            rule = self._function(node.op, "rule")
+            self.emit(tuple(names), f"{', '.join(names)}, = {rule}(M, v{i}, {args})", uses)
             return names
         out = f"v{i}"
         texts = [exprs[p][0] for p in parents]
@@ -290,8 +291,7 @@ def _chunked(generator: _Generator, size: int) -> Program:
         reads: set[str] = set()
         for statement in chunk:
             reads |= statement.uses - defined
-            if statement.target:
-                defined.add(statement.target)
+            defined.update(statement.targets)
         reads_first.append(reads)
         assigned.append(defined)
     slots = dict(generator.leaf_slots)

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chainrule import Value, detect_anomaly, nan_on_domain_error
-from chainrule.compile import compile
+from chainrule.compile import codegen, compile
 from tests.compile.programs import bits, build, data, outcome, programs
 
-BACKENDS = ["objects", "python"]
+BACKENDS = ["objects", "python", "python, 2-statement chunks"]
 MODES = {"plain": None, "nan": nan_on_domain_error, "anomaly": detect_anomaly}
 
 
@@ -46,12 +46,27 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
     values = values[:count]
     wrt_mask = wrt_mask[:count]
     context = MODES[mode]
-    with context() if context else _nothing():
+    chunk = codegen.CHUNK_STATEMENTS
+    codegen.CHUNK_STATEMENTS = 2 if "chunks" in backend else chunk
+    backend = backend.split(",")[0]
+    with context() if context else _nothing(), _restore(chunk):
         recorded = outcome(lambda: replayed(program, first, values, wrt_mask, backend))
         if recorded[0] != "ok":  # the recording itself failed on the first data: nothing to replay
             return
         expected = outcome(lambda: rebuilt(program, values, wrt_mask))
         assert outcome(recorded[1]) == expected
+
+
+class _restore:
+    def __init__(self, chunk):
+        self.chunk = chunk
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        codegen.CHUNK_STATEMENTS = self.chunk
+        return False
 
 
 class _nothing:
@@ -62,7 +77,7 @@ class _nothing:
         return False
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", ["objects", "python"])
 def test_an_index_selection_replays_the_option_the_new_index_picks(backend):
     """An embedding lookup: the op is fixed, the row it picks (and so its gradient) follows the data."""
     from chainrule import select
