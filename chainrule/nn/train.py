@@ -56,7 +56,8 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
 
     With ``compile`` (the default), once two steps have built graphs of the same shape (full batch,
     or equal mini-batches of numbers), the step is recorded and replayed with ``chainrule.compile``:
-    the same numbers bit for bit, several times faster. ``compile=False`` rebuilds every step.
+    the same numbers bit for bit, several times faster; the model and ``loss_fn`` are then called only
+    for the two rebuilt steps (and a last batch of another size). ``compile=False`` rebuilds every step.
 
     >>> from chainrule.nn import MLP, SGD, hinge_loss, make_moons, train
     >>> points, labels = make_moons(20, seed=0)
