@@ -30,8 +30,12 @@ def _sigmoid(x: Any) -> Any:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _takes_first(a: Any, b: Any) -> Any:
+def _max_first(a: Any, b: Any) -> Any:
     return (a >= b) | np.isnan(a)  # floats.max_takes_first: ties and a NaN a go to a
+
+
+def _min_first(a: Any, b: Any) -> Any:
+    return (a <= b) | np.isnan(a)  # floats.min_takes_first
 
 
 def _power_rule(k: float) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -57,8 +61,11 @@ NUMPY_RULES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "cos": (np.cos, lambda out, x: (-np.sin(x),)),
     "relu": (lambda x: np.where(x <= 0, 0.0, x), lambda out, x: (np.where(x > 0, 1.0, 0.0),)),
     "abs": (np.abs, lambda out, x: (np.sign(x),)),
-    "max": (lambda a, b: np.where(_takes_first(a, b), a, b),
-            lambda out, a, b: (1.0 * _takes_first(a, b), 1.0 - _takes_first(a, b))),
+    "sqrt": (np.sqrt, lambda out, x: (np.where(out == 0, np.inf, 0.5 / out),)),
+    "max": (lambda a, b: np.where(_max_first(a, b), a, b),
+            lambda out, a, b: (1.0 * _max_first(a, b), 1.0 - _max_first(a, b))),
+    "min": (lambda a, b: np.where(_min_first(a, b), a, b),
+            lambda out, a, b: (1.0 * _min_first(a, b), 1.0 - _min_first(a, b))),
 }
 
 
