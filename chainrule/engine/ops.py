@@ -31,7 +31,7 @@ class Op:
     (9.0, 6.0)
     """
 
-    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch")
+    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "constant_partials")
 
     def __init__(
         self,
@@ -41,6 +41,8 @@ class Op:
         local_grads: Callable[..., tuple[Any, ...]],
         arity: int | None = 1,
         branch: Callable[..., Hashable] | None = None,
+        *,
+        constant_partials: tuple[float, ...] | None = None,
     ) -> None:
         self.name = name
         self.label = label
@@ -48,6 +50,9 @@ class Op:
         self.local_grads = local_grads
         self.arity = arity  # None: any number of inputs
         self.branch = branch
+        # the local gradients as data when they do not depend on the inputs (one for all, n-ary):
+        # backward reads them instead of calling the rule
+        self.constant_partials = None if constant_partials is None else tuple(map(float, constant_partials))
 
     def __call__(self, *inputs: Any) -> Any:
         from chainrule.engine.value import apply  # value.py imports this module
@@ -151,12 +156,13 @@ def _table(*ops: Op) -> dict[str, Op]:
 
 
 OPS: dict[str, Op] = _table(
-    Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2),
-    Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2),
+    Op("add", "+", lambda a, b: a + b, lambda m, out, a, b: _ONE_ONE, arity=2, constant_partials=_ONE_ONE),
+    Op("sub", "-", lambda a, b: a - b, lambda m, out, a, b: _ONE_MINUS_ONE, arity=2,
+       constant_partials=_ONE_MINUS_ONE),
     Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2),
     Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2,
        branch=_denominator_sign),
-    Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE),
+    Op("neg", "-", lambda x: -x, lambda m, out, x: _MINUS_ONE, constant_partials=_MINUS_ONE),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,)),
     Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),)),
     Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,)),
@@ -166,7 +172,8 @@ OPS: dict[str, Op] = _table(
     Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0),
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b),
-    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None),
+    Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None,
+       constant_partials=_ONE),
     Op("select", "select", floats.select, _select_grads, arity=None,
        branch=lambda index, *options: floats.selected(index, len(options))),
 )

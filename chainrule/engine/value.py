@@ -138,8 +138,11 @@ class Value:
         >>> x.grad
         12.0
         """
-        order = graph.topological_order(self)
-        graph.backpropagate(order, create_graph, anomaly_hook())
+        hook = anomaly_hook()
+        if create_graph or hook is not None:
+            graph.backpropagate(graph.topological_order(self), create_graph, hook)
+        else:
+            graph.backward(self)  # the same gradients, bit for bit, by the fast path
 
     def zero_grad(self) -> None:
         """Mark every gradient in this node's graph as not computed.
@@ -371,11 +374,11 @@ def apply(op: Op, *inputs: Value | float) -> Value:
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     parents = as_parents(op, inputs)
-    if len(parents) == 1:
+    if op.arity == 1:
         return unary(op, parents[0])
-    if len(parents) == 2:
+    if op.arity == 2:
         return binary(op, parents[0], parents[1])
-    return nary(op, parents)
+    return nary(op, parents)  # n-ary ops always: their constant partials are one for all inputs
 
 
 def as_parents(op: Op, inputs: Iterable[Any]) -> tuple[Value, ...]:
