@@ -156,26 +156,27 @@ def _interior_order(root: Value) -> list[Value]:
     A node's state during the sort lives in its ``grad`` slot (no visited set: a third faster): a
     marker made for this call while its parents are explored, then this call's own 0.0 object once
     placed. Markers of an earlier, interrupted call are other objects, so they never mislead this one.
+    A node is pushed again under its parents, so it is popped a second time (still "exploring": in a
+    DAG nothing above it can be itself) once they are all placed.
     """
     order: list[Value] = []
     append = order.append
     exploring, placed = object(), float("0")  # new objects on every call, compared by identity
     stack: list[Any] = [root]
     push, pop = stack.append, stack.pop
+    node = root
     try:
         while stack:
             node = pop()
-            if node is _PLACED:
-                node = pop()
+            grad = node.grad
+            if grad is placed:
+                continue
+            if grad is exploring:  # its parents are all placed: place it
                 node.grad = placed  # the reset backpropagate does before its pass, done in passing
                 append(node)
                 continue
-            grad = node.grad
-            if grad is exploring or grad is placed:
-                continue
             node.grad = exploring
             push(node)
-            push(_PLACED)
             a, b = node._parent0, node._parent1  # leaves are not pushed: they pass nothing on
             if b is None:
                 if a._parent0 is not None:
@@ -190,9 +191,9 @@ def _interior_order(root: Value) -> list[Value]:
                 if a._parent0 is not None:
                     push(a)
     except BaseException:  # interrupted (KeyboardInterrupt, MemoryError): leave no marker behind
-        for node in stack:
-            if node is not _PLACED and node.grad is exploring:
-                node.grad = NOT_COMPUTED
+        for pending in (*stack, node):
+            if pending.grad is exploring:
+                pending.grad = NOT_COMPUTED
         raise
     return order
 

@@ -27,15 +27,34 @@ _data = attrgetter("data")
 
 
 def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
-    """The method for ``self <op> other`` (``other <op> self`` if reflected); numbers become Constants."""
+    """The method for ``self <op> other`` (``other <op> self`` if reflected); numbers become Constants.
+
+    It makes the node itself, as :func:`binary` does: one Python call per operator, not two (this is
+    the commonest way nodes are made).
+    """
     op = OPS[name]
+    forward = op.forward
 
     def method(self: Value, other: Any) -> Value:
-        if not isinstance(other, Value):
+        if type(other) is not Value and not isinstance(other, Value):
             other = constant(other)
             if other is None:
                 return NotImplemented  # Python then raises a TypeError naming both types
-        return binary(op, other, self) if reflected else binary(op, self, other)
+        if reflected:
+            self, other = other, self
+        out = _new(Value)
+        out.data = data = forward(self.data, other.data)
+        out.grad = NOT_COMPUTED
+        out.label = ""
+        modes = current()
+        out.scope = modes.scope
+        if modes.grad_enabled:
+            out._parent0, out._parent1, out.op = self, other, op
+        else:
+            out._parent0 = out._parent1 = out.op = None
+        if modes.anomaly and not math.isfinite(data):
+            raise_forward(op, data, (self, other))
+        return out
 
     method.__name__ = f"__{'r' if reflected else ''}{method_name}__"
     method.__qualname__ = f"Value.{method.__name__}"
