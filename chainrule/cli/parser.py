@@ -11,10 +11,15 @@ from chainrule.formula import FUNCTIONS
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
+def _two_argument_functions() -> str:
+    names = [name for name, (_, arity) in FUNCTIONS.items() if arity == 2]
+    return f"{' and '.join(names)} take{'s' * (len(names) == 1)} two arguments"
+
+
 FORMULAS = f"""\
 formulas use Python syntax: numbers, variable names, + - * / ** (the exponent a number
 like 2 or -0.5), unary minus, parentheses and the functions
-  {" ".join(FUNCTIONS)}      (max takes two arguments)
+  {" ".join(FUNCTIONS)}      ({_two_argument_functions()})
 Quote the formula, and give every variable a value as NAME=NUMBER.
 Options may come before or after the formula and its values."""
 
@@ -124,6 +129,9 @@ def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = _formula_parser(subparsers, "steps", "print the backward pass step by step", STEPS)
     sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
+    sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
+                     help="one step per chain-rule application (node, the default), or per neuron / layer")
+    sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
     return sub
 
 
@@ -162,7 +170,7 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.Argument
 
 
 FORMULA_COMMANDS = ("draw", "steps", "check")
-_TAKES_A_VALUE = {"-o", "--output", "--html"}  # the formula commands' options that take a value
+_TAKES_A_VALUE = {"-o", "--output", "--html", "--by", "--focus"}  # formula commands' options with a value
 _SHORT_OPTIONS = {"-o", "-h"}  # matched exactly: "-omega*x" is a formula, not "-o mega*x"
 
 
