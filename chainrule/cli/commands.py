@@ -176,7 +176,8 @@ def gpt(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read the corpus: {error}", 2) from None
     given = {name: getattr(args, name) for name in ("steps", "seed", "corpus")}
     with _writing(args.out or "the gpt folder"):
-        run_gpt(args.out, quiet=args.quiet, **{k: v for k, v in given.items() if v is not None})
+        run_gpt(args.out, quiet=args.quiet, compile=not getattr(args, "no_compile", False),
+                **{k: v for k, v in given.items() if v is not None})
     return 0
 
 

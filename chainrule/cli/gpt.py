@@ -68,11 +68,13 @@ class GPTResult:
 
 
 def run_gpt(out_dir: str | os.PathLike[str] | None = None, *, steps: int = DEFAULT_STEPS, seed: int = 0,
-            corpus: str | os.PathLike[str] | None = None, quiet: bool = False) -> GPTResult:
+            corpus: str | os.PathLike[str] | None = None, quiet: bool = False,
+            compile: bool = True) -> GPTResult:
     """Train microgpt's GPT on first names (or ``corpus``, a file of one document per line), print
     the loss and ten samples, write the head picture and the softmax stepper page to ``out_dir``.
 
     ``out_dir`` is created if needed; None picks a new ``./chainrule-gpt`` (``-2``, ... if taken).
+    Training replays compiled graphs (``chainrule.compile``); ``compile=False`` rebuilds every step.
 
     >>> import tempfile
     >>> result = run_gpt(tempfile.mkdtemp(), steps=2, quiet=True)
@@ -87,7 +89,8 @@ def run_gpt(out_dir: str | os.PathLike[str] | None = None, *, steps: int = DEFAU
         print(f"chainrule gpt: {repr(model).splitlines()[0]}\n"
               f"corpus: {len(names)} documents, {names.source}\n"
               f"training: {steps} steps of Adam, one document per step", flush=True)
-    run = train_gpt(model, names.documents, tokenizer, steps=steps, seed=seed, progress=not quiet)
+    mode = "compile" if compile else "rebuild"
+    run = train_gpt(model, names.documents, tokenizer, steps=steps, seed=seed, mode=mode, progress=not quiet)
     rng = random.Random(seed)
     samples = [tokenizer.decode(model.sample(rng, TEMPERATURE)) for _ in range(SAMPLES)]
     name = _pictured(names)

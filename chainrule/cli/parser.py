@@ -219,6 +219,9 @@ def _gpt(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--corpus", metavar="FILE",
                      help="a text file of documents, one per line (default: the US Census first names)")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.add_argument("--no-compile", action="store_true",
+                     help="rebuild the graph every step, as microgpt does, instead of replaying compiled "
+                          "graphs (the same numbers up to rounding, slower)")
     return sub
 
 
