@@ -31,7 +31,7 @@ class Op:
     (9.0, 6.0)
     """
 
-    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch")
+    __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "constant")
 
     def __init__(
         self,
@@ -48,6 +48,7 @@ class Op:
         self.local_grads = local_grads
         self.arity = arity  # None: any number of inputs
         self.branch = branch
+        self.constant: float | None = None  # the k of a parametrised op (x ** k): pickles by it
 
     def __call__(self, *inputs: Any) -> Any:
         from chainrule.engine.value import apply  # value.py imports this module
@@ -56,6 +57,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, label={self.label!r})"
+
+    # Ops are immutable rows: copies are the op itself, and pickles name it (engine/pickling.py)
+    def __reduce__(self) -> tuple[Any, ...]:
+        from chainrule.engine.pickling import reduce_op
+
+        return reduce_op(self)
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
 
 
 class _FloatMath:
@@ -175,7 +188,9 @@ def power(k: float) -> Op:
         return (k * x ** (k - 1),)
 
     branch = _base_sign if k < 0 else None  # x ** -1 has a pole at 0
-    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads, branch=branch)
+    op = Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads, branch=branch)
+    op.constant = k
+    return op
 
 
 @lru_cache(maxsize=256)
@@ -193,7 +208,9 @@ def power_of(base: float) -> Op:
             return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
         return floats.power(base, x)
 
-    return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,))
+    op = Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,))
+    op.constant = base
+    return op
 
 
 # Parametrised ops: name -> factory taking the constant. Tests iterate these too.
