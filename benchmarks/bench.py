@@ -205,7 +205,8 @@ def run_all(reps: int, nodes: int, chain_length: int, seed: int) -> list[tuple[s
     rows.append(("moons MLP 2-16-16-1 training step (s)", f"{mg:.4f}", f"{cr:.4f}", f"{mg / cr:.1f}x faster"))
     try:
         nn = median_time(moons_runner("chainrule.nn", seed), reps)
-        rows.append(("  same, model from chainrule.nn.MLP (s)", f"{mg:.4f}", f"{nn:.4f}", f"{mg / nn:.1f}x faster"))
+        rows.append(("  same, model from chainrule.nn.MLP (s)", f"{mg:.4f}", f"{nn:.4f}",
+                     f"{mg / nn:.1f}x faster"))
     except ImportError:
         pass
     recipe = graph_recipe(nodes, seed)
@@ -246,7 +247,8 @@ def markdown(rows: list[tuple[str, ...]], header: tuple[str, ...], command: str)
         (f"- machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()}, "
          f"Python {platform.python_version()} ({platform.python_implementation()}); load average {load}"),
         "- times are CPU seconds of this process (`time.process_time`), medians over repetitions, so other",
-        "  jobs on the machine disturb them less than wall-clock time; the cyclic GC is on for both, as in real use",
+        "  jobs on the machine disturb them less than wall-clock time; the cyclic GC is on for both,"
+        " as in real use",
         "- bytes per node: tracemalloc, same graph, after backward, divided by the graph's node count", "",
         "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
         *["| " + " | ".join(r) + " |" for r in rows], "",

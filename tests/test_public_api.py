@@ -6,8 +6,8 @@ import inspect
 
 import pytest
 
-PUBLIC_MODULES = ["chainrule", "chainrule.engine", "chainrule.nn", "chainrule.viz", "chainrule.viz.steps",
-                  "chainrule.formula"]
+PUBLIC_MODULES = ["chainrule", "chainrule.engine", "chainrule.check", "chainrule.nn", "chainrule.viz",
+                  "chainrule.viz.steps", "chainrule.formula"]
 
 
 def public_callables():
@@ -19,7 +19,8 @@ def public_callables():
                 yield f"{module_name}.{name}", obj
 
 
-@pytest.mark.parametrize(("name", "obj"), list(public_callables()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(("name", "obj"), list(public_callables()),
+                         ids=lambda x: x if isinstance(x, str) else "")
 def test_public_name_has_an_example_and_type_hints(name, obj):
     assert ">>>" in (inspect.getdoc(obj) or ""), f"{name} needs a docstring example"
     function = obj if inspect.isfunction(obj) else obj.__init__

@@ -111,8 +111,8 @@ def check(args: argparse.Namespace) -> int:
     ...
     0
     """
-    from chainrule.engine.audit import audit
-    from chainrule.engine.gradcheck import gradcheck
+    from chainrule.check.audit import audit
+    from chainrule.check.gradcheck import gradcheck
 
     formula, root, leaves = build(args, needs_variables=True)
     root.backward()
@@ -134,7 +134,7 @@ def demo(args: argparse.Namespace) -> int:
     >>> demo(Namespace(out=tempfile.mkdtemp(), steps=1, samples=4, seed=None, quiet=True))
     0
     """
-    from chainrule.nn.demo import run_demo
+    from chainrule.cli.demo import run_demo
 
     given = {name: getattr(args, name) for name in ("steps", "samples", "seed")}
     with _writing(args.out or "the demo folder"):

@@ -8,10 +8,8 @@ from typing import Any
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.engine.graph import NOT_COMPUTED
-from chainrule.engine.leaves import Constant
-from chainrule.engine.nodes import as_parents, nary
 from chainrule.engine.ops import OPS, VALUE_MATH
-from chainrule.engine.value import Value, apply
+from chainrule.engine.value import Constant, Value, apply, as_parents, nary
 
 
 def exp(x: Value | float) -> Value:

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainrule.engine.errors import LocalGradsError
 from chainrule.engine.ops import FLOAT_MATH
 from chainrule.engine.partials import check_count, miscounted, partials_error
 
+if TYPE_CHECKING:  # value.py imports this module: the name is for the type checker only
+    from chainrule.engine.value import Value
+
 _data = attrgetter("data")
 
 # on_step(node, index, parent, upstream, local, contribution, grad_before)
-StepHook = Callable[[Any, int, Any, Any, Any, Any, Any], None]
+StepHook = Callable[["Value", int, "Value", Any, Any, Any, Any], None]
 
 
 class _NotComputed(float):
@@ -34,7 +37,7 @@ MANY: Any = object()  # in Value._b: the node's parents are the tuple in _a (an 
 _PLACED: Any = object()  # a marker on topological_order's stack
 
 
-def topological_order(root: Any) -> list[Any]:
+def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after all of its parents, ``root`` last.
 
     The order is a depth-first post-order over ``parents`` in argument order, so it is the same
@@ -46,12 +49,12 @@ def topological_order(root: Any) -> list[Any]:
     >>> [n.label or n.op.name for n in topological_order(b)]
     ['a', 'mul']
     """
-    if not hasattr(root, "_a"):  # graph.py is duck-typed; without this a number fails deep inside
+    if not hasattr(root, "_a"):  # not a Value: without this a number fails deep inside
         raise TypeError(f"topological_order needs a Value (the root of a graph), got "
                         f"{type(root).__name__}: {root!r:.60}")
-    order: list[Any] = []
-    visited: set[Any] = set()
-    stack = [root]  # nodes to visit; _PLACED above a node means all its parents are in the order
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Any] = [root]  # nodes to visit; _PLACED above a node means all its parents are in the order
     push, pop = stack.append, stack.pop
     while stack:
         node = pop()
@@ -74,7 +77,7 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None = None) -> None:
+def backpropagate(order: list[Value], math: Any = None, on_step: StepHook | None = None) -> None:
     """Apply the chain rule over ``order`` (from :func:`topological_order`), its last node the root.
 
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
@@ -114,7 +117,7 @@ def backpropagate(order: list[Any], math: Any = None, on_step: StepHook | None =
                 parent.grad += local * upstream  # the chain rule (general form)
 
 
-def _float_pass(order: list[Any]) -> None:
+def _float_pass(order: list[Value]) -> None:
     """The chain rule with float local gradients and no hook: backpropagate's hot path, written out
     per number of parents so that no tuple is built per node.
 
@@ -149,7 +152,8 @@ def _float_pass(order: list[Any]) -> None:
         raise partials_error(node, local_grads) from exc
 
 
-def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step: StepHook) -> Iterator[Any]:
+def _watched(node: Value, upstream: Any, steps: Iterator[tuple[Value, Any]],
+             on_step: StepHook) -> Iterator[Any]:
     """The (parent, local) pairs of one node, calling ``on_step`` after each one is applied."""
     for index, (parent, local) in enumerate(steps):
         before = parent.grad
@@ -157,7 +161,7 @@ def _watched(node: Any, upstream: Any, steps: Iterator[tuple[Any, Any]], on_step
         on_step(node, index, parent, upstream, local, local * upstream, before)
 
 
-def recompute(order: list[Any]) -> None:
+def recompute(order: list[Value]) -> None:
     """Re-run every interior node's forward, in order, after leaf ``data`` changed.
 
     >>> from chainrule import Value

@@ -205,7 +205,8 @@ def power_of(base: float) -> Op:
 
     def forward(x: float) -> float:
         if not base > 0:
-            return floats.domain_error("rpow", f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}")
+            message = f"base must be > 0 for a Value exponent, got {base!r} ** {x!r}"
+            return floats.domain_error("rpow", message)
         return floats.power(base, x)
 
     op = Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,))

@@ -73,7 +73,14 @@ class _Exit(_Enter):
 
 def reduce_node(node: Any) -> tuple[Any, ...]:
     """``Value.__reduce_ex__``: the node's class, then its state (its ancestors first, unless
-    they are already being saved ahead of it)."""
+    they are already being saved ahead of it).
+
+    >>> from chainrule import Value
+    >>> x = Value(1.0, label="x"); y = x + x
+    >>> _, (cls,), (prelude, data, *_rest) = reduce_node(y)
+    >>> cls.__name__, prelude[1], data
+    ('Value', [Value(data=1.0, label='x')], 2.0)
+    """
     prelude = None
     if node._a is not None and not _being_saved(node):
         order = graph.topological_order(node)
@@ -98,7 +105,13 @@ def _blank(cls: type) -> Any:
 
 
 def set_node_state(node: Any, state: tuple[Any, ...]) -> None:
-    """``Value.__setstate__``: fill the slots from :func:`reduce_node`'s state."""
+    """``Value.__setstate__``: fill the slots from :func:`reduce_node`'s state.
+
+    >>> from chainrule import Value
+    >>> x = Value(3.0); twin = Value(0.0); set_node_state(twin, reduce_node(-x)[2])
+    >>> twin.data, twin.parents == (x,)
+    (-3.0, True)
+    """
     _, node.data, node.grad, node.op, node.label, node.scope, parents, many, extra = state
     if many:
         node._a, node._b = parents, MANY
@@ -110,7 +123,13 @@ def set_node_state(node: Any, state: tuple[Any, ...]) -> None:
 
 
 def copy_node(node: Any) -> Any:
-    """``copy.copy``: a new node with the same data, grad, op and label, sharing the parents."""
+    """``copy.copy``: a new node with the same data, grad, op and label, sharing the parents.
+
+    >>> from chainrule import Value
+    >>> x = Value(2.0); y = x * x; z = copy_node(y)
+    >>> z is not y, z.parents == (x, x)
+    (True, True)
+    """
     new = _blank(type(node))
     for name in ("data", "grad", "op", "label", "scope", "_a", "_b"):
         setattr(new, name, getattr(node, name))
@@ -121,7 +140,13 @@ def copy_node(node: Any) -> Any:
 
 
 def deepcopy_node(root: Any, memo: dict[int, Any]) -> Any:
-    """``copy.deepcopy``: the graph copied node by node in topological order (no recursion)."""
+    """``copy.deepcopy``: the graph copied node by node in topological order (no recursion).
+
+    >>> from chainrule import Value
+    >>> x = Value(2.0); y = deepcopy_node(x * x, {})
+    >>> y.data, y.parents[0] is y.parents[1], y.parents[0] is x
+    (4.0, True, False)
+    """
     for node in graph.topological_order(root):
         if id(node) in memo:
             continue
@@ -142,7 +167,12 @@ def deepcopy_node(root: Any, memo: dict[int, Any]) -> Any:
 
 
 def reduce_op(op: Op) -> tuple[Any, ...]:
-    """``Op.__reduce__``: a table op by name, a parametrised op by its constant, a custom op by value."""
+    """``Op.__reduce__``: a table op by name, a parametrised op by its constant, a custom op by value.
+
+    >>> from chainrule.engine.ops import power
+    >>> reduce_op(OPS["exp"]), reduce_op(power(2.0))[1]
+    ((<function table_op at ...>, ('exp',)), (2.0,))
+    """
     if OPS.get(op.name) is op:
         return (table_op, (op.name,))
     constant = getattr(op, "constant", None)

@@ -1,16 +1,29 @@
-"""The Value node: one float, its gradient, its parents and its op (local gradients: computed, not stored)."""
+"""Making a node: the Value class (one float, its gradient, its parents and its op), the two kinds of
+leaf a user does not make with ``Value(...)`` (Constant, Parameter), and the node makers that each
+application of an op goes through.
+
+Local gradients are computed from the op's rule when backward needs them, not stored. The node
+makers run once per op of every forward pass, so they are written for speed: one function per
+arity (no per-node lists or argument unpacking), node slots filled directly, one read of each mode.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from chainrule.engine import graph, pickling
-from chainrule.engine.anomaly import anomaly_hook, check_forward
+from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
 from chainrule.engine.graph import MANY, NOT_COMPUTED
 from chainrule.engine.modes import MODES
 from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
+
+_new = object.__new__
+_data = attrgetter("data")
 
 
 def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
@@ -136,7 +149,7 @@ class Value:
 
     # --- functions: one line per one-input op of the table -----------------------------------
     exp = _function("exp", "e ** self. ``Value(0.0).exp().data == 1.0``")
-    log = _function("log", "Natural logarithm; a DomainError for inputs <= 0. ``Value(1.0).log().data == 0.0``")
+    log = _function("log", "Natural logarithm; DomainError for inputs <= 0. ``Value(1.0).log().data == 0.0``")
     tanh = _function("tanh", "Hyperbolic tangent. ``Value(0.0).tanh().data == 0.0``")
     sigmoid = _function("sigmoid", "1 / (1 + e ** -self), stable for large inputs of either sign.")
     relu = _function("relu", "max(0, self). ``Value(-2.0).relu().data == 0.0``")
@@ -280,7 +293,165 @@ def _number(x: Any) -> float | None:
     return x if isinstance(x, numbers.Real) else None
 
 
-# The node makers create Values, so they live in nodes.py and are bound here, after the classes.
-from chainrule.engine.nodes import apply, binary, constant, to_float, unary
+class Constant(Value):
+    """A leaf made from a Python number inside a formula (the ``2`` in ``2 * x``).
 
-__all__ = ["NOT_COMPUTED", "Value", "apply"]
+    >>> from chainrule import Value
+    >>> (Value(1.0) * 2).parents[1]
+    Constant(data=2.0)
+    """
+
+    __slots__ = ()
+
+
+class Parameter(Value):
+    """A leaf that a model learns (weights and biases); pictures colour it apart from inputs.
+
+    >>> from chainrule import Parameter
+    >>> w = Parameter(0.5, label="w"); (w * 4).backward(); w.grad
+    4.0
+    """
+
+    __slots__ = ()
+
+
+# --- the node makers: every application of an op goes through one of these -------------------
+
+
+def to_float(data: Any, where: str) -> float:
+    """A number as a float; anything else (str, None, a Value, complex) is a TypeError naming it.
+
+    >>> to_float(3, "Value"), to_float(True, "Value")
+    (3.0, 1.0)
+    >>> to_float("3", "Value")
+    Traceback (most recent call last):
+    ...
+    TypeError: Value needs an int or float, got str: '3'
+    """
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    raise TypeError(f"{where} needs an int or float, got {type(data).__name__}: {data!r:.60}")
+
+
+def constant(x: Any) -> Value | None:
+    """An operand that is a number as a :class:`Constant` leaf; None for anything else.
+
+    >>> constant(2), constant("2")
+    (Constant(data=2.0), None)
+    """
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):  # also bool, NumPy scalars
+        data = float(x)
+    else:
+        return None
+    out = _new(Constant)
+    out.data = data
+    out.grad = NOT_COMPUTED
+    out._a = out._b = out.op = None
+    out.label = ""
+    out.scope = MODES.scope
+    return out
+
+
+def unary(op: Op, a: Value) -> Value:
+    """The node ``op(a)``, its data computed now (local gradients when backward needs them).
+
+    >>> from chainrule import OPS, Value
+    >>> unary(OPS["neg"], Value(2.0)).data
+    -2.0
+    """
+    x = a.data
+    out = _new(Value)
+    out.data = data = op.forward(x)
+    out.grad = NOT_COMPUTED
+    out.label = ""
+    out.scope = MODES.scope
+    out._b = None
+    if MODES.grad_enabled:
+        out._a, out.op = a, op
+    else:
+        out._a = out.op = None
+    if MODES.anomaly and not math.isfinite(data):
+        raise_forward(op, data, (a,))
+    return out
+
+
+def binary(op: Op, a: Value, b: Value) -> Value:
+    """The node ``op(a, b)``; ``a`` and ``b`` may be the same node (``a * a``).
+
+    >>> from chainrule import OPS, Value
+    >>> a = Value(3.0); binary(OPS["mul"], a, a).parents == (a, a)
+    True
+    """
+    x, y = a.data, b.data
+    out = _new(Value)
+    out.data = data = op.forward(x, y)
+    out.grad = NOT_COMPUTED
+    out.label = ""
+    out.scope = MODES.scope
+    if MODES.grad_enabled:
+        out._a, out._b, out.op = a, b, op
+    else:
+        out._a = out._b = out.op = None
+    if MODES.anomaly and not math.isfinite(data):
+        raise_forward(op, data, (a, b))
+    return out
+
+
+def nary(op: Op, parents: tuple[Value, ...]) -> Value:
+    """The node ``op(*parents)`` for any number of parents (n-ary sum, custom ops).
+
+    >>> from chainrule import OPS, Value
+    >>> nary(OPS["sum"], (Value(1.0), Value(2.0), Value(3.0))).data
+    6.0
+    """
+    if not parents:  # sum([]): nothing to differentiate, a constant
+        return constant(op.forward())  # type: ignore[return-value]
+    xs = list(map(_data, parents))
+    out = _new(Value)
+    out.data = data = op.forward(*xs)
+    out.grad = NOT_COMPUTED
+    out.label = ""
+    out.scope = MODES.scope
+    if MODES.grad_enabled:
+        out._a, out._b, out.op = parents, MANY, op
+    else:
+        out._a = out._b = out.op = None
+    if MODES.anomaly and not math.isfinite(data):
+        raise_forward(op, data, parents)
+    return out
+
+
+def apply(op: Op, *inputs: Value | float) -> Value:
+    """Apply ``op`` to Values or numbers, checking the number of inputs and their types.
+
+    >>> from chainrule import OPS
+    >>> apply(OPS["add"], 1, 2.5).data
+    3.5
+    """
+    if op.arity is not None and len(inputs) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
+    parents = as_parents(op, inputs)
+    if len(parents) == 1:
+        return unary(op, parents[0])
+    if len(parents) == 2:
+        return binary(op, parents[0], parents[1])
+    return nary(op, parents)
+
+
+def as_parents(op: Op, inputs: Iterable[Any]) -> tuple[Value, ...]:
+    """The inputs of ``op`` as a tuple of Values: numbers become Constants, anything else a TypeError.
+
+    >>> from chainrule import OPS, Value
+    >>> as_parents(OPS["sum"], [Value(1.0), 2])
+    (Value(data=1.0), Constant(data=2.0))
+    """
+    parents = tuple(inputs)
+    if all(map(isinstance, parents, repeat(Value))):  # the common case, checked at C speed
+        return parents
+    return tuple(x if isinstance(x, Value) else constant(x) or _refuse(op, x) for x in parents)
+
+
+def _refuse(op: Op, x: Any) -> Value:
+    raise TypeError(f"{op.name} needs a Value, int or float, got {type(x).__name__}: {x!r:.60}")

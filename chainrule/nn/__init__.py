@@ -1,4 +1,4 @@
-"""Neural networks on chainrule Values: modules, losses, optimisers, toy data, training, the demo.
+"""Neural networks on chainrule Values: modules, losses, optimisers, toy data, training.
 
 micrograd's ``nn`` code runs unchanged:
 
@@ -13,8 +13,7 @@ micrograd's ``nn`` code runs unchanged:
 """
 
 from chainrule.nn.data import make_blobs, make_circles, make_moons, make_spiral
-from chainrule.nn.demo import DemoResult, fresh_folder, run_demo
-from chainrule.nn.layers import ACTIVATIONS, MLP, Layer, Neuron, as_inputs
+from chainrule.nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from chainrule.nn.losses import (
     binary_cross_entropy_with_logits,
     hinge_loss,
@@ -29,8 +28,8 @@ from chainrule.nn.plot import plot_decision_boundary
 from chainrule.nn.train import Evaluation, History, accuracy, argmax, evaluate, predict, train
 
 __all__ = [
-    "ACTIVATIONS", "MLP", "SGD", "Adam", "DemoResult", "Evaluation", "History", "Layer", "Module", "Neuron",
-    "Optimizer", "accuracy", "argmax", "as_inputs", "binary_cross_entropy_with_logits", "evaluate",
-    "fresh_folder", "hinge_loss", "l2_regularization", "make_blobs", "make_circles", "make_moons", "make_spiral",
-    "mse_loss", "plot_decision_boundary", "predict", "run_demo", "softmax_cross_entropy", "softplus", "train",
+    "ACTIVATIONS", "MLP", "SGD", "Adam", "Evaluation", "History", "Layer", "Module", "Neuron",
+    "Optimizer", "accuracy", "argmax", "binary_cross_entropy_with_logits", "evaluate",
+    "hinge_loss", "l2_regularization", "make_blobs", "make_circles", "make_moons", "make_spiral",
+    "mse_loss", "plot_decision_boundary", "predict", "softmax_cross_entropy", "softplus", "train",
 ]

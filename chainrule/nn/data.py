@@ -32,7 +32,8 @@ def make_moons(n_samples: int = 100, *, noise: float = 0.1, seed: Seed = 0) -> D
     return _finish(points, [0] * outer + [1] * inner, noise, as_rng(seed))
 
 
-def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0) -> Dataset:
+def make_circles(n_samples: int = 100, *, noise: float = 0.05, factor: float = 0.5,
+                 seed: Seed = 0) -> Dataset:
     """A circle of radius 1 (label 0) around one of radius ``factor`` (label 1).
 
     >>> from chainrule.nn import make_circles

@@ -58,7 +58,8 @@ class Neuron(Module):
     True
     """
 
-    def __init__(self, nin: int, activation: str = "relu", *, seed: Seed = 0, nonlin: bool | None = None) -> None:
+    def __init__(self, nin: int, activation: str = "relu", *, seed: Seed = 0,
+                 nonlin: bool | None = None) -> None:
         _check_size(nin, "nin")
         self.activation = _activation(activation, nonlin)
         rng = as_rng(seed)
@@ -187,14 +188,15 @@ class MLP(Module):
 def as_inputs(x: Inputs, nin: int, module: Module) -> list[Value]:
     """Check a module's inputs and wrap numbers as input leaves labelled ``x.0``, ``x.1``, ...
 
-    >>> from chainrule.nn import Neuron, as_inputs
+    >>> from chainrule.nn.layers import Neuron, as_inputs
     >>> as_inputs([1, 2.5], 2, Neuron(2))
     [Value(data=1.0, label='x.0'), Value(data=2.5, label='x.1')]
     """
     if isinstance(x, (Value, numbers.Real)):
         x = [x]
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{type(module).__name__} needs a list of {nin} numbers or Values, got {type(x).__name__}")
+        raise TypeError(f"{type(module).__name__} needs a list of {nin} numbers or Values, "
+                        f"got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"{type(module).__name__} with nin={nin} got {len(x)} inputs")
     return [xi if isinstance(xi, Value) else Value(xi, label=f"x.{i}") for i, xi in enumerate(x)]

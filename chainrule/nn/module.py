@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.engine import NOT_COMPUTED, Value
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 
 FILE_FORMAT = "chainrule.nn.parameters/1"
 

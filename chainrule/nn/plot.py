@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 from chainrule.nn.train import one_score, predict
 
 if TYPE_CHECKING:  # matplotlib is slow to load: imported when a picture is drawn

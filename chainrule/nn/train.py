@@ -63,7 +63,8 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     (20, 80, True)
     """
     if len(inputs) != len(labels) or not inputs:
-        raise ValueError(f"train needs as many labels as inputs (at least one), got {len(inputs)} and {len(labels)}")
+        raise ValueError("train needs as many labels as inputs (at least one), "
+                         f"got {len(inputs)} and {len(labels)}")
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
     if lr_schedule is not None and not callable(lr_schedule):
@@ -147,7 +148,8 @@ def accuracy(outputs: Sequence[Any], labels: Sequence[Any]) -> float:
     (0.6666666666666666, 0.5)
     """
     if len(outputs) != len(labels) or not outputs:
-        raise ValueError(f"accuracy needs as many labels as outputs (at least one), got {len(outputs)} and {len(labels)}")
+        raise ValueError("accuracy needs as many labels as outputs (at least one), "
+                         f"got {len(outputs)} and {len(labels)}")
     return sum(map(_is_correct, outputs, labels)) / len(outputs)
 
 

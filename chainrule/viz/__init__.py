@@ -12,7 +12,7 @@ True
 .pdf with Graphviz's ``dot``). Colours and the legend are described in :mod:`chainrule.viz.style`.
 """
 
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 from chainrule.viz.dot import GraphTooLargeWarning, to_dot
 from chainrule.viz.draw import Drawing, draw, save, to_svg
 from chainrule.viz.ids import dot_ids, edge_id, op_id, value_id

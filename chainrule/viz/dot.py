@@ -25,7 +25,8 @@ _OP_STYLE = (
 _HIGHLIGHT = style.HIGHLIGHT_ATTRS
 # edges leave a collapsed box downstream and enter it from upstream, so they never loop around it
 # Past this many drawn nodes, bound Graphviz's network-simplex passes (nslimit): a leaf feeding
-# hundreds of ops (x + x + ... + x) otherwise takes minutes to lay out, and with the bound well under a second.
+# hundreds of ops (x + x + ... + x) otherwise takes minutes to lay out, and with the bound well
+# under a second.
 BOUNDED_LAYOUT_NODES = 60
 _EXIT = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
 _ENTER = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}

@@ -8,7 +8,7 @@ from typing import Any, Unpack
 
 import graphviz
 
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 from chainrule.viz.dot import GRAPH_NAME, to_dot
 from chainrule.viz.options import DotOptions
 from chainrule.viz.render import render, render_svg

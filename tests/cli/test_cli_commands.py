@@ -175,7 +175,7 @@ def test_demo_into_a_file_is_an_error_not_a_traceback(cli: Callable[..., Result]
 
 
 def test_demo_help_states_run_demos_defaults(cli: Callable[..., Result]) -> None:
-    from chainrule.nn.demo import run_demo
+    from chainrule.cli.demo import run_demo
 
     defaults = {name: p.default for name, p in inspect.signature(run_demo).parameters.items()}
     help_text = " ".join(cli("demo", "--help").out.split())

@@ -18,7 +18,8 @@ Result = Any  # tests/cli/conftest.py: status, out, err
 # A formula as (text, the same formula through the Python API, its variables).
 Node = tuple[str, Callable[[dict[str, Value]], Any], frozenset[str]]
 
-UNARY = {name: getattr(chainrule, name) for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "abs")}
+UNARY = {name: getattr(chainrule, name)
+         for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "abs")}
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 
 

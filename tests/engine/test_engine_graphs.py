@@ -92,7 +92,8 @@ def test_million_op_chain_backward_completes_without_recursion() -> None:
 # --- random DAGs with shared sub-expressions -------------------------------------------------
 
 UNARY = {"tanh": Value.tanh, "sin": Value.sin, "sigmoid": Value.sigmoid, "neg": Value.__neg__,
-         "half": lambda v: v * 0.5, "square": lambda v: v ** 2, "cube root of 1+x²": lambda v: (1 + v * v) ** (1 / 3)}
+         "half": lambda v: v * 0.5, "square": lambda v: v ** 2,
+         "cube root of 1+x²": lambda v: (1 + v * v) ** (1 / 3)}
 BINARY = {"add": Value.__add__, "sub": Value.__sub__, "mul": Value.__mul__,
           "div": lambda a, b: a / (2 + b * b), "rsub": lambda a, b: 1.0 - a * b}
 

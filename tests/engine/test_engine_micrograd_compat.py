@@ -61,7 +61,8 @@ def test_more_ops_matches_micrograd_and_its_readme() -> None:
     assert math.isclose(b.grad, b_ref.grad, rel_tol=1e-12) and f"{b.grad:.4f}" == "645.5773"
 
 
-IMPORTS = {micrograd.engine.Value: "from micrograd.engine import Value", chainrule.Value: "from chainrule import Value"}
+IMPORTS = {micrograd.engine.Value: "from micrograd.engine import Value",
+           chainrule.Value: "from chainrule import Value"}
 
 
 def micrograd_nn_on(Value: type) -> types.ModuleType:

@@ -32,7 +32,8 @@ def test_no_grad_builds_no_graph_and_restores_on_error() -> None:
 
 def test_anomaly_raises_at_the_first_forward_nan_or_inf_naming_op_and_label() -> None:
     z = Value(1000.0, label="z")
-    with detect_anomaly(), pytest.raises(AnomalyError, match=r"forward of exp produced inf \(inputs: z=1000.0\)"):
+    message = r"forward of exp produced inf \(inputs: z=1000.0\)"
+    with detect_anomaly(), pytest.raises(AnomalyError, match=message):
         z.exp()
     with detect_anomaly(), pytest.raises(AnomalyError, match=r"forward of add produced nan"):
         Value(math.nan, label="n") + 1

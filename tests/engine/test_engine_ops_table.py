@@ -135,7 +135,8 @@ def test_forward_and_local_grads_match_sympy(name: str, op: Op, domain: Domain, 
 
 @pytest.mark.parametrize("name, op, domain", CASES, ids=IDS)
 @given(data=st.data())
-def test_local_grads_match_centered_differences(name: str, op: Op, domain: Domain, data: st.DataObject) -> None:
+def test_local_grads_match_centered_differences(name: str, op: Op, domain: Domain,
+                                                data: st.DataObject) -> None:
     xs = data.draw(domain.inputs, label="inputs")
     local = op.local_grads(FLOAT_MATH, op.forward(*xs), *xs)
     for i, got in enumerate(local):

@@ -57,7 +57,8 @@ def test_same_weights_give_micrograds_loss_and_gradients():
     loss_ours.backward()
     loss_theirs.backward()
     assert loss_ours.data == pytest.approx(loss_theirs.data, rel=1e-12)
-    assert [p.grad for p in ours.parameters()] == pytest.approx([p.grad for p in theirs.parameters()], rel=1e-9)
+    theirs_grads = [p.grad for p in theirs.parameters()]
+    assert [p.grad for p in ours.parameters()] == pytest.approx(theirs_grads, rel=1e-9)
 
 
 def test_micrograd_constructors_and_repr_shapes():

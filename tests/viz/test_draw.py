@@ -10,7 +10,7 @@ import graphviz
 import pytest
 
 from chainrule import Value
-from chainrule.engine import files as files_module
+from chainrule import files as files_module
 from chainrule.viz import RenderError, draw, save, to_dot, to_svg, write_atomic
 
 draw_module = importlib.import_module("chainrule.viz.draw")  # the package's `draw` is the function

@@ -94,9 +94,11 @@ def shown(page) -> dict:
 LOOK_JS = """() => {
   const look = {}, places = {};
   for (const g of document.querySelectorAll('#cr-frame g.node, #cr-frame g.edge')) {
-    const shapes = [...g.children].filter(el => ['path', 'polygon', 'ellipse', 'polyline'].includes(el.tagName));
+    const shapes = [...g.children].filter(
+      el => ['path', 'polygon', 'ellipse', 'polyline'].includes(el.tagName));
     look[g.id] = {texts: [...g.querySelectorAll('text')].map(t => t.textContent),
-                  paint: shapes.map(el => ['fill', 'stroke', 'stroke-width', 'stroke-dasharray'].map(a => el.getAttribute(a)))};
+                  paint: shapes.map(el => ['fill', 'stroke', 'stroke-width', 'stroke-dasharray']
+                                                .map(a => el.getAttribute(a)))};
     if (g.getAttribute('class') === 'node') {
       const box = shapes[0].getBBox();
       places[g.id] = [box.x, box.y, box.width, box.height];
@@ -105,6 +107,7 @@ LOOK_JS = """() => {
   return {look: look, places: places, svgs: document.querySelectorAll('#cr-frame svg').length};
 }"""
 SVG = "{http://www.w3.org/2000/svg}"
+PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray")
 
 
 def python_look(svg: str) -> dict:
@@ -114,8 +117,7 @@ def python_look(svg: str) -> dict:
         if g.get("class") in ("node", "edge"):
             shapes = [el for el in g if el.tag[len(SVG):] in ("path", "polygon", "ellipse", "polyline")]
             look[g.get("id")] = {"texts": [t.text or "" for t in g.iter(SVG + "text")],
-                                 "paint": [[el.get(a) for a in ("fill", "stroke", "stroke-width", "stroke-dasharray")]
-                                           for el in shapes]}
+                                 "paint": [[el.get(a) for a in PAINT] for el in shapes]}
     return look
 
 

@@ -24,7 +24,8 @@ def make_steps():
 
 
 def script(page: str, element_id: str):
-    return json.loads(re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', page).group(1))
+    found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', page)
+    return json.loads(found.group(1))
 
 
 def test_committed_page_matches_the_script(make_steps, tmp_path):
@@ -46,5 +47,6 @@ def test_committed_page_matches_the_script(make_steps, tmp_path):
 def test_the_neuron_is_the_classic_lesson(make_steps):
     trace = make_steps.tanh_neuron_trace()
     assert [(s.node_name, s.parent_name, round(s.grad_after, 4)) for s in trace] == [
-        ("o", "n", 0.501), ("n", "w*x", 0.501), ("n", "b", 0.501), ("w*x", "w", 1.0019), ("w*x", "x", -1.5029),
+        ("o", "n", 0.501), ("n", "w*x", 0.501), ("n", "b", 0.501), ("w*x", "w", 1.0019),
+        ("w*x", "x", -1.5029),
     ]

@@ -42,7 +42,8 @@ def test_backward_frames_highlight_the_node_and_edge_of_each_step():
 def test_a_plus_a_highlights_each_of_its_two_edges():
     a = Value(3.0, label="a")
     trace = record_backward(a + a)
-    assert [lit(trace.frame_dot(i)) for i in range(2)] == [["n1", "n1_in0", "n1_op"], ["n1", "n1_in1", "n1_op"]]
+    lit_per_frame = [lit(trace.frame_dot(i)) for i in range(2)]
+    assert lit_per_frame == [["n1", "n1_in0", "n1_op"], ["n1", "n1_in1", "n1_op"]]
     assert [shown_grads(trace.frame_dot(i))["n0"] for i in range(2)] == ["1", "2"]
 
 

@@ -37,8 +37,8 @@ def groups(svg: str) -> dict[str, ET.Element]:
 
 def geometry(group: ET.Element) -> tuple:
     """Where a node is: its shapes' coordinates and its texts' anchors."""
-    shapes = tuple((el.tag, el.get("points"), el.get("d"), el.get("cx"), el.get("cy"), el.get("rx"), el.get("ry"))
-                   for el in group if el.tag in SHAPES)
+    where = ("points", "d", "cx", "cy", "rx", "ry")
+    shapes = tuple((el.tag, *map(el.get, where)) for el in group if el.tag in SHAPES)
     return shapes + tuple((el.get("x"), el.get("y")) for el in group.iter(SVG + "text"))
 
 
@@ -55,8 +55,10 @@ TRACES = {
     "neuron backward": lambda: record_backward(neuron()),
     "neuron forward": lambda: record_forward(neuron()),
     "mlp backward": lambda: step_through(small_mlp()),
-    "mlp by neuron, shaded by grad": lambda: step_through(small_mlp()).drawn_with(collapse="neuron", color_by="grad"),
-    "mlp forward, top down, legend": lambda: record_forward(small_mlp()).drawn_with(rankdir="TB", legend=True),
+    "mlp by neuron, shaded by grad":
+        lambda: step_through(small_mlp()).drawn_with(collapse="neuron", color_by="grad"),
+    "mlp forward, top down, legend":
+        lambda: record_forward(small_mlp()).drawn_with(rankdir="TB", legend=True),
 }
 
 
@@ -70,7 +72,7 @@ def test_nodes_never_move_from_frame_to_frame(make):
     for i in range(1, len(trace)):
         frame = groups(trace.frame_svg(i))
         assert frame.keys() == first.keys()
-        assert {name: geometry(frame[name]) for name in nodes} == {name: geometry(first[name]) for name in nodes}
+        assert all(geometry(frame[name]) == geometry(first[name]) for name in nodes)
         changed += any(texts(frame[name]) != texts(first[name]) or paint(frame[name]) != paint(first[name])
                        for name in first)
     assert changed == len(trace) - 1  # and yet every frame shows something new
@@ -94,7 +96,8 @@ def test_a_forward_frame_shows_the_values_computed_so_far():
         shown = groups(trace.frame_svg(i))
         done = {step.node for step in trace[: i + 1]}
         for node, name in ids.items():
-            assert texts(shown[name])[-2:] == [f"data {grad_text(node.data if node in done else None)}", "grad —"]
+            data = grad_text(node.data if node in done else None)
+            assert texts(shown[name])[-2:] == [f"data {data}", "grad —"]
 
 
 @pytest.mark.parametrize("make", TRACES.values(), ids=TRACES.keys())
@@ -145,7 +148,8 @@ def test_one_graphviz_run_per_trace(monkeypatch):
     monkeypatch.setattr(frames, "frame_svg", lambda dot: calls.append(dot) or render(dot))
     trace = step_through(small_mlp())
     html = trace.to_html()
-    assert [trace.frame_svg(i) for i in (0, 5, -1)] and len(calls) == 1 and calls[0] in trace.filmstrip().layout_dot
+    assert [trace.frame_svg(i) for i in (0, 5, -1)] and len(calls) == 1
+    assert calls[0] in trace.filmstrip().layout_dot
     assert trace.drawn_with(rankdir="TB").frame_svg(3) and len(calls) == 2 and html.count("<svg") == 1
 
 

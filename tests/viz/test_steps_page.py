@@ -162,7 +162,8 @@ def test_packed_frames_unpack_exactly(frames):
 def test_the_page_weighs_about_one_picture():
     rng = random.Random(1)
     xs = [Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(2)]
-    hidden = [sum([Parameter(rng.uniform(-1, 1)) * x for x in xs] + [Parameter(0.0)]).tanh() for _ in range(4)]
+    hidden = [sum([Parameter(rng.uniform(-1, 1)) * x for x in xs] + [Parameter(0.0)]).tanh()
+              for _ in range(4)]
     trace = record_backward(sum(hidden))  # a small MLP: 2 inputs, 4 tanh neurons
     pack = parse(trace.to_html()).scripts["cr-frames"]
     assert len(trace) == 36 and len(pack) < len(trace.frame_svg(0)) / 3

@@ -173,7 +173,8 @@ def graph_plans(draw):
 def build(leaves, plan):
     nodes = [Value(x, label=f"x{k}") for k, x in enumerate(leaves)]
     for op, operands in plan:
-        nodes.append(OPS[op](*[nodes[k] for k in operands]) if op != "sum" else sum(nodes[k] for k in operands))
+        inputs = [nodes[k] for k in operands]
+        nodes.append(OPS[op](*inputs) if op != "sum" else sum(inputs))
     return nodes
 
 
@@ -222,4 +223,5 @@ def test_forward_explanations_mention_the_local_gradients_kept_for_backward():
     x = Value(2.0, label="x")
     trace = record_forward(x * 3)
     assert trace.explain(0) == "Step 1 of 3: input x = 2"
-    assert trace.explain(2) == "Step 3 of 3: mul#2 = x * 3 = 2 * 3 = 6; local gradients 3, 2 kept for the backward pass"
+    assert trace.explain(2) == ("Step 3 of 3: mul#2 = x * 3 = 2 * 3 = 6;"
+                                " local gradients 3, 2 kept for the backward pass")

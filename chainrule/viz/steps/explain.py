@@ -87,7 +87,8 @@ def backward_sentence(rule: str, upstream: float, local: float, contribution: fl
     >>> backward_sentence("+ distributes", 2.0, 1.0, 2.0, "a", 2.0)
     '+ distributes; upstream 2 × local 1 = 2 flows into a, added to the 2 it already has (paths sum)'
     """
-    text = f"{rule}; upstream {fmt(upstream)} × local {fmt(local)} = {fmt(contribution)} flows into {parent_name}"
+    text = (f"{rule}; upstream {fmt(upstream)} × local {fmt(local)} = {fmt(contribution)}"
+            f" flows into {parent_name}")
     if before:
         text += f", added to the {fmt(before)} it already has (paths sum)"
     return text

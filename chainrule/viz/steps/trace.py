@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from chainrule.engine.files import write_atomic
+from chainrule.files import write_atomic
 from chainrule.viz.options import DotOptions
 from chainrule.viz.steps import frames, page
 from chainrule.viz.steps.table import html_table, text_table

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chainrule.engine import tables
-from chainrule.engine.report import PASSING, GradcheckError
+from chainrule.check import tables
+from chainrule.check.gradcheck_report import PASSING, GradcheckError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class NodeCheck:
         """One line naming the node, its inputs and both local gradients.
 
         >>> from chainrule import Value
-        >>> from chainrule.engine.audit import audit
+        >>> from chainrule.check.audit import audit
         >>> print(audit(Value(2.0, label="x") * 3).nodes[0].describe())
         node #2 mul at (x=2, #1=3): analytic (3, 2), numeric (3, 2)
         """
@@ -49,10 +49,10 @@ _HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "rel error", "ba
 
 @dataclass(frozen=True, repr=False)
 class AuditReport(tables.TableReport):
-    """The result of :func:`~chainrule.engine.audit.audit`: every op node, in topological order.
+    """The result of :func:`~chainrule.check.audit.audit`: every op node, in topological order.
 
     >>> from chainrule import Value
-    >>> from chainrule.engine.audit import audit
+    >>> from chainrule.check.audit import audit
     >>> report = audit((Value(0.5) * 2).tanh())
     >>> report.ok, report.first_failure, [check.op for check in report]
     (True, None, ['mul', 'tanh'])

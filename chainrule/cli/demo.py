@@ -19,6 +19,7 @@ from chainrule.nn.losses import hinge_loss, l2_regularization
 from chainrule.nn.optim import SGD
 from chainrule.nn.plot import plot_decision_boundary
 from chainrule.nn.train import History, evaluate, train
+from chainrule.viz import save
 
 DEFAULT_SEED = 1
 DEFAULT_FOLDER = "chainrule-demo"
@@ -31,7 +32,8 @@ class DemoResult:
     """What :func:`run_demo` did: the training accuracy reached, where the pictures are, how long it took.
 
     >>> d = Path("out")
-    >>> result = DemoResult(1.0, 0.01, 100, 100, d, d / "decision-boundary.png", d / "neuron.svg", 8.0, 9.5, History())
+    >>> result = DemoResult(1.0, 0.01, 100, 100, d, d / "decision-boundary.png", d / "neuron.svg",
+    ...                     8.0, 9.5, History())
     >>> print(result.summary())
     training accuracy 100.0% (loss 0.0100) on 100 moons points after 100 steps, trained in 8.00 s
     decision boundary: out/decision-boundary.png
@@ -71,8 +73,6 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
     >>> result.neuron_svg.name, result.boundary_png.name, 0 <= result.accuracy <= 1
     ('neuron.svg', 'decision-boundary.png', True)
     """
-    from chainrule.viz import save  # pictures are optional for the rest of nn
-
     start = time.perf_counter()
     folder = _prepare(out_dir)
     points, labels = make_moons(samples, noise=NOISE, seed=seed)
@@ -89,7 +89,8 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
         title=f"chainrule MLP 2-16-16-1 on moons: training accuracy {final.accuracy:.0%}",
     )
     neuron_name, neuron_output = _one_neuron(model, points[0])
-    neuron = save(neuron_output, folder / "neuron.svg", caption=f"{neuron_name} on the point {_point(points[0])}")
+    caption = f"{neuron_name} on the point {_point(points[0])}"
+    neuron = save(neuron_output, folder / "neuron.svg", caption=caption)
     result = DemoResult(final.accuracy, final.loss, steps, samples, folder, boundary, neuron,
                         train_seconds, time.perf_counter() - start, history)
     if not quiet:
@@ -125,7 +126,8 @@ def _loss_function(model: MLP) -> Callable[[list[Value], list[int]], Value]:
     return lambda scores, signs: hinge_loss(scores, signs) + l2_regularization(parameters, ALPHA)
 
 
-def _train(model: MLP, points: list[list[float]], signs: list[int], steps: int, quiet: bool) -> tuple[History, float]:
+def _train(model: MLP, points: list[list[float]], signs: list[int], steps: int,
+           quiet: bool) -> tuple[History, float]:
     optimizer = SGD(model.parameters(), lr=1.0)
     start = time.perf_counter()
     history = train(model, points, signs, _loss_function(model), optimizer, epochs=steps,

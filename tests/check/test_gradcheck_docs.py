@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import chainrule
-from chainrule.engine.audit import audit
-from chainrule.engine.gradcheck import GradcheckError, gradcheck, gradcheck_parameters
+from chainrule.check.audit import audit
+from chainrule.check.gradcheck import GradcheckError, gradcheck, gradcheck_parameters
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "custom_ops.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)

@@ -9,7 +9,7 @@ import pytest
 
 from chainrule import Op, Parameter, Value, topological_order
 from chainrule import sum as total
-from chainrule.engine.gradcheck import GradcheckError, gradcheck_parameters
+from chainrule.check.gradcheck import GradcheckError, gradcheck_parameters
 
 
 def tiny_mlp(seed: int = 0, sizes: tuple[int, ...] = (2, 4, 3, 1)):

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from chainrule.nn import fresh_folder, run_demo
+from chainrule.cli.demo import fresh_folder, run_demo
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -19,8 +19,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chainrule.engine.functions import grad
-from chainrule.engine.gradcheck_inputs import (
+from chainrule.check.gradcheck_inputs import (
     as_input,
     call_checked,
     check_eps,
@@ -31,10 +30,17 @@ from chainrule.engine.gradcheck_inputs import (
     step_size,
     unique,
 )
+from chainrule.check.gradcheck_report import (
+    GradcheckError,
+    GradcheckReport,
+    GradcheckRow,
+    judge,
+    relative_error,
+)
+from chainrule.engine.functions import grad
 from chainrule.engine.graph import recompute, topological_order
 from chainrule.engine.modes import nan_on_domain_error
 from chainrule.engine.ops import crossing
-from chainrule.engine.report import GradcheckError, GradcheckReport, GradcheckRow, judge, relative_error
 from chainrule.engine.value import Value
 
 __all__ = ["DEFAULT_ATOL", "DEFAULT_EPS", "GradcheckError", "GradcheckReport", "GradcheckRow",

@@ -11,8 +11,8 @@ import random
 import pytest
 
 from chainrule import Value
-from chainrule.engine.audit import audit
-from chainrule.engine.gradcheck import gradcheck
+from chainrule.check.audit import audit
+from chainrule.check.gradcheck import gradcheck
 from chainrule.engine.ops import OP_FACTORIES, OPS, Op
 
 Box = tuple[tuple[float, float], ...]  # one interval per input

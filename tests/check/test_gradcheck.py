@@ -7,9 +7,9 @@ import math
 import pytest
 
 from chainrule import NOT_COMPUTED, OPS, Op, Value, maximum, no_grad, relu
-from chainrule.engine.gradcheck import GradcheckError, gradcheck
-from chainrule.engine.gradcheck_inputs import step_size
-from chainrule.engine.report import band_of, judge, relative_error
+from chainrule.check.gradcheck import GradcheckError, gradcheck
+from chainrule.check.gradcheck_inputs import step_size
+from chainrule.check.gradcheck_report import band_of, judge, relative_error
 
 # --- relative error and bands ----------------------------------------------------------------
 
@@ -377,7 +377,7 @@ def test_a_deep_chain_is_checked_without_recursion():
 
 
 def test_a_big_report_prints_only_the_rows_that_are_not_good():
-    from chainrule.engine.tables import MAX_ROWS_SHOWN
+    from chainrule.check.tables import MAX_ROWS_SHOWN
 
     count = MAX_ROWS_SHOWN + 5
     report = gradcheck(lambda *xs: sum(x * x for x in xs[:-1]) + xs[-1].relu(), [0.5] * (count - 1) + [0.0])

@@ -11,9 +11,9 @@ import math
 import pytest
 
 from chainrule import Value
-from chainrule.engine.audit import audit
-from chainrule.engine.gradcheck import gradcheck
-from chainrule.engine.gradcheck_inputs import step_size
+from chainrule.check.audit import audit
+from chainrule.check.gradcheck import gradcheck
+from chainrule.check.gradcheck_inputs import step_size
 
 
 @pytest.mark.parametrize("x", [1e11, -1e11, 3e15, 1e300])

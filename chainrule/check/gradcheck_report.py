@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from chainrule.engine import tables
+from chainrule.check import tables
 
 THRESHOLDS: tuple[tuple[float, str], ...] = ((1e-7, "good"), (1e-4, "acceptable"), (1e-2, "suspicious"))
 PASSING = frozenset({"good", "acceptable", "kink"})  # a kink is not a failure: numbers mean nothing there
@@ -82,7 +82,7 @@ class GradcheckRow:
 class GradcheckError(AssertionError):
     """A gradient check failed; ``.report`` holds the full report.
 
-    >>> from chainrule.engine.gradcheck import gradcheck
+    >>> from chainrule.check.gradcheck import gradcheck
     >>> issubclass(GradcheckError, AssertionError)
     True
     """
@@ -97,11 +97,11 @@ _HEADER = ("input", "value", "analytic", "numeric", "abs error", "rel error", "b
 
 @dataclass(frozen=True, repr=False)
 class GradcheckReport(tables.TableReport):
-    """The result of :func:`~chainrule.engine.gradcheck.gradcheck`: one row per input.
+    """The result of :func:`~chainrule.check.gradcheck.gradcheck`: one row per input.
 
     ``str(report)`` is a text table, Jupyter shows an HTML table; ``report["x"]`` is the row named x.
 
-    >>> from chainrule.engine.gradcheck import gradcheck
+    >>> from chainrule.check.gradcheck import gradcheck
     >>> report = gradcheck(lambda x, y: x * y + y.tanh(), [2.0, 0.5])
     >>> report.ok, [row.name for row in report], report["y"].band
     (True, ['x', 'y'], 'good')

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from chainrule.engine.audit_report import AuditReport, NodeCheck
-from chainrule.engine.gradcheck_inputs import check_eps, step_size
+from chainrule.check.audit_report import AuditReport, NodeCheck
+from chainrule.check.gradcheck_inputs import check_eps, step_size
+from chainrule.check.gradcheck_report import SEVERITY, judge, relative_error
 from chainrule.engine.graph import topological_order
 from chainrule.engine.modes import nan_on_domain_error
 from chainrule.engine.ops import FLOAT_MATH, Op, crossing
-from chainrule.engine.report import SEVERITY, judge, relative_error
 from chainrule.engine.value import Value
 
 __all__ = ["AuditReport", "NodeCheck", "audit", "check_node"]

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chainrule import Value, topological_order
-from chainrule.engine.audit import audit
-from chainrule.engine.gradcheck import gradcheck
-from chainrule.engine.gradcheck_inputs import step_size
+from chainrule.check.audit import audit
+from chainrule.check.gradcheck import gradcheck
+from chainrule.check.gradcheck_inputs import step_size
 
 UNARY = {
     "tanh": lambda v: v.tanh(),

@@ -7,9 +7,9 @@ import math
 import pytest
 
 from chainrule import Constant, Op, Value, maximum, topological_order
-from chainrule.engine.audit import audit, check_node
-from chainrule.engine.gradcheck import GradcheckError
-from chainrule.engine.tables import MAX_ROWS_SHOWN
+from chainrule.check.audit import audit, check_node
+from chainrule.check.gradcheck import GradcheckError
+from chainrule.check.tables import MAX_ROWS_SHOWN
 
 cube_wrong = Op("cube", "x³", lambda x: x**3, lambda m, out, x: (2 * x * x,))  # should be 3x²
 cube = Op("cube", "x³", lambda x: x**3, lambda m, out, x: (3 * x * x,))
