@@ -97,11 +97,10 @@ class Value:
 
     def __pow__(self, exponent: float) -> Value:
         k = None if isinstance(exponent, Value) else constant(exponent)
-        if k is None:
-            raise TypeError(
-                f"** needs a constant int or float exponent, got {type(exponent).__name__}"
-                " (for a Value exponent write exp(y * log(x)))"
-            )
+        if k is None:  # the hint in the user's own names where the Values have labels
+            y, x = getattr(exponent, "label", "") or "y", self.label or "x"
+            raise TypeError(f"** needs a constant int or float exponent, got {type(exponent).__name__}"
+                            f" (for a Value exponent write exp({y} * log({x})))")
         return unary(power(k.data), self)
 
     def __rpow__(self, base: float) -> Value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable
 
 from chainrule.engine import Value
@@ -19,8 +20,31 @@ FUNCTIONS: dict[str, tuple[Callable[..., Value], int]] = {
 }
 """Function name in a formula -> (chainrule function, number of arguments)."""
 
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+"""Names that stand for a number in a formula (they are not variables and take no NAME=NUMBER)."""
+
 BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
 }
 """The binary operators besides ``**`` (whose exponent must be a constant)."""
+
+
+def constant_value(node: ast.expr) -> float | None:
+    """The number a part of a formula stands for if it is constant: a number literal or a constant
+    name (pi, e) under any unary minus and plus signs; None for anything else.
+
+    >>> [constant_value(ast.parse(text, mode="eval").body) for text in ("-2", "-pi", "x", "-x")]
+    [-2.0, -3.141592653589793, None, None]
+    """
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, node = (-sign if isinstance(node.op, ast.USub) else sign), node.operand
+    if isinstance(node, ast.Name) and node.id in CONSTANTS:
+        return sign * CONSTANTS[node.id]
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        try:
+            return sign * float(node.value)
+        except OverflowError:
+            return sign * math.inf
+    return None
