@@ -25,8 +25,8 @@ _LAZY: dict[str, str] = {
          "Parameter", "Value", "detect_anomaly", "name_scope", "nan_on_domain_error", "no_grad",
          "topological_order"],
         "chainrule.engine"),
-    **dict.fromkeys(["abs", "cos", "exp", "grad", "log", "maximum", "relu", "sigmoid", "sin", "sum", "tanh"],
-                    "chainrule.engine.functions"),
+    **dict.fromkeys(["abs", "cos", "exp", "grad", "log", "maximum", "relu", "select", "sigmoid", "sin", "sum",
+                     "tanh"], "chainrule.engine.functions"),
     **dict.fromkeys(["AuditReport", "audit"], "chainrule.check.audit"),
     **dict.fromkeys(["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_parameters"],
                     "chainrule.check.gradcheck"),
@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
         topological_order,
     )
     from chainrule.engine.functions import abs as abs
-    from chainrule.engine.functions import cos, exp, grad, log, maximum, relu, sigmoid, sin, tanh
+    from chainrule.engine.functions import cos, exp, grad, log, maximum, relu, select, sigmoid, sin, tanh
     from chainrule.engine.functions import sum as sum
     from chainrule.viz import draw, to_svg
     from chainrule.viz.steps import step_through
@@ -80,6 +80,6 @@ __all__ = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
     "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
     "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
-    "name_scope", "nan_on_domain_error", "no_grad", "relu", "sigmoid", "sin", "step_through",
+    "name_scope", "nan_on_domain_error", "no_grad", "relu", "select", "sigmoid", "sin", "step_through",
     "tanh", "to_svg", "topological_order",
 ]

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 from chainrule.engine.value import Value
 
 
@@ -88,7 +88,7 @@ def call_checked(f: Callable[..., Any], values: list[Value]) -> Value:
     """
     if not callable(f):
         raise TypeError(f"gradcheck needs a function, got {type(f).__name__}: {f!r:.60}")
-    if not MODES.grad_enabled:
+    if not current().grad_enabled:
         raise RuntimeError("gradcheck needs a graph to check, but it was called inside no_grad()")
     out = f(*values)  # an exception here is f's own: let it through untouched
     if isinstance(out, Value):

@@ -7,7 +7,7 @@ from typing import Any
 
 from chainrule.engine.errors import AnomalyError
 from chainrule.engine.graph import StepHook
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 
 
 def describe(node: Any) -> str:
@@ -44,7 +44,7 @@ def check_forward(node: Any) -> None:
     ...
     chainrule.engine.errors.AnomalyError: forward of log produced nan (inputs: 0.0)
     """
-    if MODES.anomaly and not math.isfinite(node.data):
+    if current().anomaly and not math.isfinite(node.data):
         raise_forward(node.op, node.data, node.parents)
 
 
@@ -58,7 +58,7 @@ def anomaly_hook() -> StepHook | None:
     ...     anomaly_hook() is check_backward
     True
     """
-    return check_backward if MODES.anomaly else None
+    return check_backward if current().anomaly else None
 
 
 def check_backward(node: Any, index: int, parent: Any, upstream: Any, local: Any,

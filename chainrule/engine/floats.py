@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from chainrule.engine.errors import DomainError
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 
 
 def domain_error(op: str, message: str) -> float:
@@ -17,7 +17,7 @@ def domain_error(op: str, message: str) -> float:
     ...
     chainrule.engine.errors.DomainError: log: input must be > 0, got -1.0
     """
-    if MODES.nan_on_domain_error:
+    if current().nan_on_domain_error:
         return math.nan
     raise DomainError(f"{op}: {message}")
 
@@ -105,7 +105,17 @@ def maximum(a: float, b: float) -> float:
     >>> maximum(1.0, 2.0)
     2.0
     """
-    return a if a >= b or math.isnan(a) else b
+    return a if max_takes_first(a, b) else b
+
+
+def max_takes_first(a: float, b: float) -> bool:
+    """Whether ``maximum(a, b)`` is ``a``: the forward and the gradient rule both ask this, so the
+    gradient always goes to the input the forward chose (ties and a NaN ``a`` go to ``a``).
+
+    >>> max_takes_first(2.0, 2.0), max_takes_first(float("nan"), 1.0), max_takes_first(1.0, float("nan"))
+    (True, True, False)
+    """
+    return a >= b or a != a
 
 
 def power(x: float, k: float) -> float:
@@ -140,3 +150,24 @@ def power_slope(x: float, k: float) -> float:
     if x == 0 and k < 1:
         return math.inf
     return k * power(x, k - 1)
+
+
+def selected(index: float, count: int) -> int:
+    """The option an index picks: the nearest whole number, or -1 if that is not in ``range(count)``.
+
+    >>> selected(1.0, 3), selected(0.9999, 3), selected(3.0, 3)
+    (1, 1, -1)
+    """
+    return round(index) if -0.5 < index < count - 0.5 else -1  # the test is False for NaN
+
+
+def select(index: float, *options: float) -> float:
+    """``options[round(index)]``: the row an embedding looks up, chosen by data, not by structure.
+
+    >>> select(2.0, 10.0, 20.0, 30.0)
+    30.0
+    """
+    k = selected(index, len(options))
+    if k < 0:
+        return domain_error("select", f"index {index!r} is not a position in {len(options)} option(s)")
+    return options[k]

@@ -93,6 +93,26 @@ def maximum(a: Value | float, b: Value | float) -> Value:
     return apply(OPS["max"], a, b)
 
 
+def select(index: Value | float, options: Sequence[Value | float]) -> Value:
+    """``options[round(index)]`` as one node whose parents are the index and every option.
+
+    The index is data, not structure: set the index leaf's ``data`` and re-run the graph, and the
+    node picks another option (an embedding lookup that a recorded graph can replay). The gradient
+    goes to the chosen option only; the index gets 0 (it picks, it does not scale).
+
+    >>> from chainrule import Value, select
+    >>> token, rows = Value(1.0, label="token"), [Value(10.0), Value(20.0), Value(30.0)]
+    >>> y = select(token, rows)
+    >>> y.backward()
+    >>> y.data, [row.grad for row in rows], token.grad
+    (20.0, [0.0, 1.0, 0.0], 0.0)
+    >>> token.data = 2.0; y.recompute()
+    30.0
+    """
+    op = OPS["select"]
+    return nary(op, as_parents(op, (index, *options)))
+
+
 def sum(values: Iterable[Value | float]) -> Value:
     """One n-ary sum node (a neuron's weighted sum is one node, not a 1000-deep chain).
 

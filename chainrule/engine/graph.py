@@ -6,10 +6,12 @@ Everything here is iterative: a chain of a million ops needs no Python recursion
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from chainrule.engine.errors import LocalGradsError
+from chainrule.engine.modes import enable_grad
 from chainrule.engine.ops import FLOAT_MATH
 from chainrule.engine.partials import check_count, miscounted, partials_error
 
@@ -82,7 +84,8 @@ def backpropagate(order: list[Value], math: Any = None, on_step: StepHook | None
 
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
     gradients accumulate. With a ``math`` namespace the local gradients are rebuilt as graph nodes
-    (higher-order gradients). ``on_step`` sees every chain-rule application (the stepper, anomaly mode).
+    (higher-order gradients), even inside ``no_grad()``, as PyTorch does. ``on_step`` sees every
+    chain-rule application (the stepper, anomaly mode).
 
     >>> from chainrule import Value
     >>> x = Value(3.0); y = x * x
@@ -101,9 +104,12 @@ def backpropagate(order: list[Value], math: Any = None, on_step: StepHook | None
     if math is None and on_step is None:
         _float_pass(order)
         return
-    for node in reversed(order):
-        parents = node.parents
-        if parents:
+    # gradients as graph nodes were asked for: build them even inside no_grad()
+    with nullcontext() if math is None else enable_grad():
+        for node in reversed(order):
+            parents = node.parents
+            if not parents:
+                continue
             upstream = node.grad
             if math is None:
                 local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))

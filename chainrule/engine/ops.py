@@ -120,12 +120,22 @@ def _abs_grad(m: Any, out: Any, x: Any) -> tuple[float]:
 
 
 def _max_grad(m: Any, out: Any, a: Any, b: Any) -> tuple[float, float]:
-    return _FIRST if m.value(a) >= m.value(b) else _SECOND
+    return _FIRST if floats.max_takes_first(m.value(a), m.value(b)) else _SECOND
 
 
 @lru_cache(maxsize=64)
 def _ones(n: int) -> tuple[float, ...]:
     return _ONE * n
+
+
+@lru_cache(maxsize=1024)
+def _one_hot(size: int, hot: int) -> tuple[float, ...]:
+    return tuple(1.0 if i == hot else 0.0 for i in range(size))
+
+
+def _select_grads(m: Any, out: Any, index: Any, *options: Any) -> tuple[float, ...]:
+    k = floats.selected(m.value(index), len(options))  # the index gets 0: it picks, it does not scale
+    return _one_hot(len(options) + 1, k + 1) if k >= 0 else (math.nan,) * (len(options) + 1)
 
 
 def _denominator_sign(a: float, b: float) -> bool:
@@ -170,6 +180,8 @@ OPS: dict[str, Op] = _table(
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=lambda a, b: a >= b),
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), lambda m, out, *xs: _ones(len(xs)), arity=None),
+    Op("select", "select", floats.select, _select_grads, arity=None,
+       branch=lambda index, *options: floats.selected(index, len(options))),
 )
 
 

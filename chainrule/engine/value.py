@@ -4,7 +4,7 @@ application of an op goes through.
 
 Local gradients are computed from the op's rule when backward needs them, not stored. The node
 makers run once per op of every forward pass, so they are written for speed: one function per
-arity (no per-node lists or argument unpacking), node slots filled directly, one read of each mode.
+arity (no per-node lists or argument unpacking), node slots filled directly, one read of the modes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from chainrule.engine import graph, pickling
 from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
 from chainrule.engine.graph import MANY, NOT_COMPUTED
-from chainrule.engine.modes import MODES
+from chainrule.engine.modes import current
 from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
 
 _new = object.__new__
@@ -87,7 +87,7 @@ class Value:
         self.op: Op | None = None
         self._a = self._b = None  # no parents: a leaf
         self.label = label
-        self.scope = MODES.scope
+        self.scope = current().scope
 
     # --- arithmetic: each operator is one node of the op table -------------------------------
     __add__, __radd__ = _operator("add", "add"), _operator("add", "add", reflected=True)
@@ -349,7 +349,7 @@ def constant(x: Any) -> Value | None:
     out.grad = NOT_COMPUTED
     out._a = out._b = out.op = None
     out.label = ""
-    out.scope = MODES.scope
+    out.scope = current().scope
     return out
 
 
@@ -365,13 +365,14 @@ def unary(op: Op, a: Value) -> Value:
     out.data = data = op.forward(x)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
+    modes = current()
+    out.scope = modes.scope
     out._b = None
-    if MODES.grad_enabled:
+    if modes.grad_enabled:
         out._a, out.op = a, op
     else:
         out._a = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
     return out
 
@@ -388,12 +389,13 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     out.data = data = op.forward(x, y)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
-    if MODES.grad_enabled:
+    modes = current()
+    out.scope = modes.scope
+    if modes.grad_enabled:
         out._a, out._b, out.op = a, b, op
     else:
         out._a = out._b = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
     return out
 
@@ -412,12 +414,13 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     out.data = data = op.forward(*xs)
     out.grad = NOT_COMPUTED
     out.label = ""
-    out.scope = MODES.scope
-    if MODES.grad_enabled:
+    modes = current()
+    out.scope = modes.scope
+    if modes.grad_enabled:
         out._a, out._b, out.op = parents, MANY, op
     else:
         out._a = out._b = out.op = None
-    if MODES.anomaly and not math.isfinite(data):
+    if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)
     return out
 

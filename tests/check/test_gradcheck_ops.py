@@ -34,6 +34,8 @@ DOMAINS: dict[str, list[Box]] = {
     "abs": [((0.01, 3),), ((-3, -0.01),)],
     "max": [((0.5, 3), (-3, 0)), ((-3, 0), (0.5, 3))],
     "sum": [((-3, 3),), ((-3, 3),) * 3, ((-3, 3),) * 6],
+    # an index (rounded to the nearest whole number) and the options it picks from
+    "select": [((-0.4, 0.4), (-3, 3)), ((0.6, 1.4),) + ((-3, 3),) * 3, ((1.6, 2.4),) + ((-3, 3),) * 3],
 }
 
 # Parametrised ops: (constant, domain) pairs.
@@ -113,7 +115,7 @@ def test_a_wrong_rule_for_any_op_fails_both_checks_and_audit_names_it(name, op, 
 
 
 # A point whose x ± eps straddles each branching op's kink (or pole: div is undefined at y = 0 itself).
-KINK_POINTS = {"relu": [0.0], "abs": [0.0], "max": [0.0, 0.0], "div": [1.0, 1e-7]}
+KINK_POINTS = {"relu": [0.0], "abs": [0.0], "max": [0.0, 0.0], "div": [1.0, 1e-7], "select": [0.5, 1.0, 2.0]}
 
 
 @pytest.mark.parametrize("name", sorted(KINK_OPS))
@@ -124,6 +126,6 @@ def test_every_kink_op_at_its_kink_is_a_kink_not_a_failure(name):
 
 
 def test_the_kink_ops_are_the_ones_the_table_marks():
-    assert KINK_OPS == {"relu", "abs", "max", "div"}
+    assert KINK_OPS == {"relu", "abs", "max", "div", "select"}
     assert {k for k, _ in FACTORY_CASES["pow"] if OP_FACTORIES["pow"](k).branch} == {-1.0, -2.0, -0.5}
     assert all(OP_FACTORIES["rpow"](c).branch is None for c, _ in FACTORY_CASES["rpow"])

@@ -50,6 +50,16 @@ def piecewise_max(a: Any, b: Any) -> Any:
     return sp.Piecewise((a, a >= b), (b, True))
 
 
+def piecewise_select(index: Any, *options: Any) -> Any:
+    """options[round(index)] as sympy sees it: constant in the index between half-integers."""
+    return sp.Piecewise(*[(x, index < k + 0.5) for k, x in enumerate(options[:-1])], (options[-1], True))
+
+
+def selections(options: int) -> st.SearchStrategy[tuple[float, ...]]:
+    """A whole-number index in range (as an embedding passes) and the options it picks from."""
+    return st.tuples(st.integers(0, options - 1).map(float), *[reals(-5, 5)] * options)
+
+
 DOMAINS: dict[str, Domain] = {
     "add": Domain(each(reals(-5, 5), reals(-5, 5)), lambda a, b: a + b),
     "sub": Domain(each(reals(-5, 5), reals(-5, 5)), lambda a, b: a - b),
@@ -66,6 +76,7 @@ DOMAINS: dict[str, Domain] = {
     "abs": Domain(each(away_from(0.0, -5, 5)), lambda x: sp.Piecewise((x, x >= 0), (-x, True)), smooth=False),
     "max": Domain(untied(-5, 5), piecewise_max, smooth=False),
     "sum": Domain(st.lists(reals(-5, 5), min_size=1, max_size=6).map(tuple), lambda *xs: sp.Add(*xs)),
+    "select": Domain(st.one_of(selections(1), selections(4)), piecewise_select, smooth=False),
 }
 
 

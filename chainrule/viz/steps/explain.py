@@ -15,7 +15,7 @@ from chainrule.viz.style import format_number as fmt
 RULES = {
     "add": "distribute", "sum": "distribute", "sub": "distribute",
     "mul": "swap", "neg": "negate",
-    "relu": "route", "max": "route", "abs": "route",
+    "relu": "route", "max": "route", "abs": "route", "select": "route",
 }
 
 
@@ -43,6 +43,8 @@ def backward_rule(node: Any, index: int, local: float, names: dict[Any, str]) ->
                 f" {names[other]} = {fmt(other.data)}")
     if name in ("relu", "max"):
         return _route(node.op.label, p, x, local)
+    if name == "select":
+        return _select(p, local, node.parents[0].data, index == 0)
     if name == "abs":
         return f"abs routes by sign: local = sign({x}) = {loc}"
     if name == "neg":
@@ -76,6 +78,14 @@ def _route(label: str, p: str, x: str, local: float) -> str:
     if local:
         return f"ReLU routes: its input {x} > 0, so the gradient passes (local 1)"
     return f"ReLU routes: its input {x} <= 0, so the gradient is blocked (local 0)"
+
+
+def _select(p: str, local: float, index: float, is_index: bool) -> str:
+    if is_index:
+        return f"select: the index {fmt(index)} only picks an option, so {p} gets local 0"
+    if local:
+        return f"select routes: {p} is the option index {fmt(index)} picks, so it gets the gradient (local 1)"
+    return f"select routes: the index {fmt(index)} picks another option, so {p} gets none (local 0)"
 
 
 def backward_sentence(rule: str, upstream: float, local: float, contribution: float,
