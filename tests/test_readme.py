@@ -1,6 +1,8 @@
 """The README stays true: its Python tour runs, and its two commands are the ones CI uses."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -34,3 +36,11 @@ def test_two_one_line_commands_and_ci_runs_the_test_one():
 def test_readme_pictures_exist():
     for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (ROOT / picture).is_file(), picture
+
+
+def test_standalone_snippets_run_in_a_fresh_interpreter(tmp_path):
+    """```py blocks (e.g. the gc.freeze() advice) change process state, so each runs on its own."""
+    snippets = fenced("py")
+    assert any("gc.freeze()" in snippet for snippet in snippets)
+    for snippet in snippets:
+        subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, check=True, timeout=120)

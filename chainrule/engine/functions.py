@@ -8,7 +8,7 @@ from typing import Any
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.engine.graph import NOT_COMPUTED
-from chainrule.engine.ops import OPS, VALUE_MATH
+from chainrule.engine.ops import OPS
 from chainrule.engine.value import Constant, Value, apply, as_parents, nary
 
 
@@ -147,7 +147,7 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
     for node in order:
         node.grad = NOT_COMPUTED
     try:
-        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
+        graph.backpropagate(order, create_graph, anomaly_hook())
         reached = set(order)
         grads = [_as_grad(x.grad) if x in reached else 0.0 for x in inputs]  # not in the graph: 0
         return [_as_value(g) for g in grads] if create_graph else grads

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainrule.engine.errors import LocalGradsError
 from chainrule.engine.modes import enable_grad
-from chainrule.engine.ops import FLOAT_MATH
+from chainrule.engine.ops import FLOAT_MATH, VALUE_MATH
 from chainrule.engine.partials import check_count, miscounted, partials_error
 
 if TYPE_CHECKING:  # value.py imports this module: the name is for the type checker only
@@ -35,7 +35,7 @@ class _NotComputed(float):
 
 NOT_COMPUTED: float = _NotComputed(0.0)
 
-MANY: Any = object()  # in Value._b: the node's parents are the tuple in _a (an n-ary op)
+N_ARY: Any = object()  # in Value._parent1: the node's parents are the tuple in _parent0 (an n-ary op)
 _PLACED: Any = object()  # a marker on topological_order's stack
 
 
@@ -51,7 +51,7 @@ def topological_order(root: Value) -> list[Value]:
     >>> [n.label or n.op.name for n in topological_order(b)]
     ['a', 'mul']
     """
-    if not hasattr(root, "_a"):  # not a Value: without this a number fails deep inside
+    if not hasattr(root, "_parent0"):  # not a Value: without this a number fails deep inside
         raise TypeError(f"topological_order needs a Value (the root of a graph), got "
                         f"{type(root).__name__}: {root!r:.60}")
     order: list[Value] = []
@@ -66,26 +66,30 @@ def topological_order(root: Value) -> list[Value]:
         if node in visited:
             continue
         visited.add(node)
-        a, b = node._a, node._b  # the parents (see Value.__slots__), read directly: this loop is hot
+        a, b = node._parent0, node._parent1  # the parents (see Value.__slots__), read directly: hot loop
         if a is None:
             order.append(node)
             continue
         push(node)
         push(_PLACED)
-        parents = (a,) if b is None else a if b is MANY else (a, b)
+        parents = (a,) if b is None else a if b is N_ARY else (a, b)
         for parent in reversed(parents):  # reversed: the first parent is visited first
             if parent not in visited:
                 push(parent)
     return order
 
 
-def backpropagate(order: list[Value], math: Any = None, on_step: StepHook | None = None) -> None:
+def backpropagate(order: list[Value], create_graph: bool = False, on_step: StepHook | None = None) -> None:
     """Apply the chain rule over ``order`` (from :func:`topological_order`), its last node the root.
 
     Interior gradients are reset, so a second call recomputes rather than doubles them; leaf
-    gradients accumulate. With a ``math`` namespace the local gradients are rebuilt as graph nodes
-    (higher-order gradients), even inside ``no_grad()``, as PyTorch does. ``on_step`` sees every
-    chain-rule application (the stepper, anomaly mode).
+    gradients accumulate. With ``create_graph`` the local gradients are built as graph nodes, so the
+    gradients can be differentiated again (even inside ``no_grad()``, as PyTorch does). ``on_step``
+    sees every chain-rule application (the stepper, anomaly mode).
+
+    The loop below is the reference: with neither ``create_graph`` nor ``on_step`` the float fast
+    path (:func:`_float_pass`) runs instead, and it must give exactly the same gradients
+    (tests/engine/test_engine_backward_paths.py compares them on random graphs).
 
     >>> from chainrule import Value
     >>> x = Value(3.0); y = x * x
@@ -97,24 +101,24 @@ def backpropagate(order: list[Value], math: Any = None, on_step: StepHook | None
     6.0
     """
     for node in order:
-        if node._a is not None:
+        if node._parent0 is not None:
             node.grad = 0.0
     root = order[-1]
-    root.grad = 1.0 if root._a is not None else root.grad + 1.0
-    if math is None and on_step is None:
+    root.grad = 1.0 if root._parent0 is not None else root.grad + 1.0
+    if not create_graph and on_step is None:
         _float_pass(order)
         return
     # gradients as graph nodes were asked for: build them even inside no_grad()
-    with nullcontext() if math is None else enable_grad():
+    with enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
             parents = node.parents
             if not parents:
                 continue
             upstream = node.grad
-            if math is None:
-                local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))
+            if create_graph:
+                local_grads = node.op.local_grads(VALUE_MATH, node, *parents)
             else:
-                local_grads = node.op.local_grads(math, node, *parents)
+                local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, parents))
             check_count(node, local_grads)  # zip would silently drop partials or inputs
             steps = zip(parents, local_grads)
             if on_step is not None:
@@ -133,13 +137,13 @@ def _float_pass(order: list[Value]) -> None:
     node = None
     try:
         for node in reversed(order):
-            a = node._a
+            a = node._parent0
             if a is not None:
-                upstream, b, rule = node.grad, node._b, node.op.local_grads
+                upstream, b, rule = node.grad, node._parent1, node.op.local_grads
                 if b is None:
                     (local,) = rule(FLOAT_MATH, node.data, a.data)
                     a.grad += local * upstream
-                elif b is not MANY:
+                elif b is not N_ARY:
                     local_a, local_b = rule(FLOAT_MATH, node.data, a.data, b.data)
                     a.grad += local_a * upstream
                     b.grad += local_b * upstream

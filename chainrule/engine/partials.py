@@ -33,7 +33,7 @@ def miscounted(node: Any) -> Any:
     >>> miscounted(Value(2.0) * 3) is None
     True
     """
-    if node is None or node._a is None:
+    if node is None or node._parent0 is None:
         return None
     try:
         local_grads = node.op.local_grads(FLOAT_MATH, node.data, *map(_data, node.parents))

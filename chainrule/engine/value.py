@@ -18,9 +18,9 @@ from typing import Any
 
 from chainrule.engine import graph, pickling
 from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
-from chainrule.engine.graph import MANY, NOT_COMPUTED
+from chainrule.engine.graph import N_ARY, NOT_COMPUTED
 from chainrule.engine.modes import current
-from chainrule.engine.ops import FLOAT_MATH, OPS, VALUE_MATH, Op, power, power_of
+from chainrule.engine.ops import FLOAT_MATH, OPS, Op, power, power_of
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -76,8 +76,9 @@ class Value:
     """
 
     # The parents sit in two slots, not a tuple: one allocation per node instead of two halves the
-    # cyclic GC's work while a graph is built. Unary: _a; binary: _a, _b; n-ary: a tuple in _a, MANY in _b.
-    __slots__ = ("data", "grad", "op", "label", "scope", "_a", "_b")
+    # cyclic GC's work while a graph is built. A leaf has neither; a unary node only _parent0; a
+    # binary one both; an n-ary node has the tuple of its parents in _parent0 and N_ARY in _parent1.
+    __slots__ = ("data", "grad", "op", "label", "scope", "_parent0", "_parent1")
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -85,7 +86,7 @@ class Value:
         self.data = to_float(data, type(self).__name__)
         self.grad: Any = NOT_COMPUTED
         self.op: Op | None = None
-        self._a = self._b = None  # no parents: a leaf
+        self._parent0 = self._parent1 = None  # no parents: a leaf
         self.label = label
         self.scope = current().scope
 
@@ -183,7 +184,7 @@ class Value:
         12.0
         """
         order = graph.topological_order(self)
-        graph.backpropagate(order, VALUE_MATH if create_graph else None, anomaly_hook())
+        graph.backpropagate(order, create_graph, anomaly_hook())
 
     def zero_grad(self) -> None:
         """Mark every gradient in this node's graph as not computed.
@@ -231,10 +232,10 @@ class Value:
         >>> [p.label for p in (a * a).parents], Value(1.0).parents
         (['a', 'a'], ())
         """
-        a, b = self._a, self._b
+        a, b = self._parent0, self._parent1
         if b is None:
             return () if a is None else (a,)
-        return a if b is MANY else (a, b)
+        return a if b is N_ARY else (a, b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -260,7 +261,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for nodes made by the user, not by an op."""
-        return self._a is None
+        return self._parent0 is None
 
     # --- pickle and copy: iterative however deep the graph (engine/pickling.py) -----------------
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
@@ -347,7 +348,7 @@ def constant(x: Any) -> Value | None:
     out = _new(Constant)
     out.data = data
     out.grad = NOT_COMPUTED
-    out._a = out._b = out.op = None
+    out._parent0 = out._parent1 = out.op = None
     out.label = ""
     out.scope = current().scope
     return out
@@ -367,11 +368,11 @@ def unary(op: Op, a: Value) -> Value:
     out.label = ""
     modes = current()
     out.scope = modes.scope
-    out._b = None
+    out._parent1 = None
     if modes.grad_enabled:
-        out._a, out.op = a, op
+        out._parent0, out.op = a, op
     else:
-        out._a = out.op = None
+        out._parent0 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a,))
     return out
@@ -392,9 +393,9 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     modes = current()
     out.scope = modes.scope
     if modes.grad_enabled:
-        out._a, out._b, out.op = a, b, op
+        out._parent0, out._parent1, out.op = a, b, op
     else:
-        out._a = out._b = out.op = None
+        out._parent0 = out._parent1 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, (a, b))
     return out
@@ -417,9 +418,9 @@ def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     modes = current()
     out.scope = modes.scope
     if modes.grad_enabled:
-        out._a, out._b, out.op = parents, MANY, op
+        out._parent0, out._parent1, out.op = parents, N_ARY, op
     else:
-        out._a = out._b = out.op = None
+        out._parent0 = out._parent1 = out.op = None
     if modes.anomaly and not math.isfinite(data):
         raise_forward(op, data, parents)
     return out

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from chainrule.engine import Value
 from chainrule.viz import ids, style
 from chainrule.viz.clusters import ClusterTree, Group, Scope, find_groups
 from chainrule.viz.labels import escape_text, group_record, quoted, value_record
-from chainrule.viz.options import DEFAULT_MAX_NODES, Options, check_options
+from chainrule.viz.options import DotOptions
 from chainrule.viz.select import Outputs, as_roots, select_nodes
 
 GRAPH_NAME = "chainrule"
@@ -48,22 +49,7 @@ class GraphTooLargeWarning(UserWarning):
     """
 
 
-def to_dot(
-    root: Outputs,
-    *,
-    rankdir: str = "LR",
-    highlight_nodes: Collection[Value] | None = None,
-    highlight_edges: Collection[tuple[Value, Value, int]] | None = None,
-    grads: Mapping[Value, float | None] | None = None,
-    data: Mapping[Value, float | None] | None = None,
-    inputs: Collection[Value] | None = None,
-    color_by: str = "kind",
-    legend: bool = False,
-    clusters: bool = True,
-    collapse: str | int | None = None,
-    max_nodes: int | None = DEFAULT_MAX_NODES,
-    caption: str | None = None,
-) -> str:
+def to_dot(root: Outputs, options: DotOptions | None = None, **changes: Any) -> str:
     """The DOT text of ``root``'s graph. Each value node shows its label, ``data`` and ``grad``
     (``grad —`` when no backward pass reached it); each op is its own small node, with one edge per
     input (``a + a`` has two).
@@ -72,22 +58,10 @@ def to_dot(
     such as a layer's outputs: each is coloured as an output, and a part of the graph they share is
     drawn once. Node ids follow each output's topological order in turn.
 
-    - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom; also ``"RL"``, ``"BT"``).
-    - ``highlight_nodes``: Values drawn with a thick orange outline.
-    - ``highlight_edges``: ``(parent, child, index)`` triples, ``index`` the position of ``parent``
-      in ``child.parents``; those edges are drawn thick orange.
-    - ``grads``: gradients to show instead of each node's ``grad`` (a missing key or None shows
-      as not computed), e.g. the gradients filled in up to one step of the backward pass.
-    - ``data``: values to show instead of each node's ``data``, likewise (``data —``), e.g. the
-      values computed up to one step of a forward pass.
-    - ``inputs``: leaves to colour as inputs (data) rather than plain leaves.
-    - ``color_by``: ``"kind"`` (see :mod:`chainrule.viz.style` for the colours) or ``"grad"``
-      (shade by |grad|, white = 0); ``legend=True`` adds a legend box.
-    - ``clusters``: box the nodes of each ``name_scope``; ``collapse="neuron"`` or ``"layer"`` (or a
-      scope depth) draws each such scope as one box showing its outputs' data and grad.
-    - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
-      (:class:`GraphTooLargeWarning`) and draw only the nodes nearest the root (every given output
-      is kept: more outputs than that is a ValueError); None draws everything. ``caption``: a title.
+    The drawing options (``rankdir``, ``highlight_nodes``, ``highlight_edges``, ``grads``, ``data``,
+    ``inputs``, ``color_by``, ``legend``, ``clusters``, ``collapse``, ``max_nodes``, ``caption``)
+    are described, defaulted and checked by :class:`~chainrule.viz.DotOptions`: pass them as
+    keywords, or a ``DotOptions`` as ``options`` (keywords then change it).
 
     >>> from chainrule import Value
     >>> a = Value(2.0, label="a")
@@ -109,21 +83,17 @@ def to_dot(
     >>> dot.count('fillcolor="#fca5a5", penwidth=2'), dot.count("{x|data 3|")
     (2, 1)
     """
-    options = check_options(
-        rankdir=rankdir, highlight_nodes=highlight_nodes, highlight_edges=highlight_edges, grads=grads,
-        data=data, inputs=inputs, color_by=color_by, legend=legend, clusters=clusters, collapse=collapse,
-        max_nodes=max_nodes, caption=caption,
-    )
+    options = DotOptions.of(options, **changes)
     return "".join(f"{line}\n" for line in [f"digraph {GRAPH_NAME} {{", *body_lines(root, options), "}"])
 
 
-def body_lines(root: Outputs, options: Options) -> list[str]:
+def body_lines(root: Outputs, options: DotOptions) -> list[str]:
     """The statements inside ``digraph chainrule { ... }``, each indented by one tab."""
     return ["\t" + line for line in _Picture(as_roots(root), options).lines()]
 
 
 class _Picture:
-    def __init__(self, roots: tuple[Value, ...], options: Options) -> None:
+    def __init__(self, roots: tuple[Value, ...], options: DotOptions) -> None:
         self.roots, self.options = frozenset(roots), options
         self.limit = _walk_limit(options)
         self.selection = select_nodes(roots, self.limit)
@@ -268,7 +238,7 @@ class _Picture:
         return style.legend_lines(kinds, self.options.color_by, extras, self.options.across)
 
 
-def _walk_limit(options: Options) -> int | None:
+def _walk_limit(options: DotOptions) -> int | None:
     """How many nodes to walk: ``max_nodes``, or many more when they are collapsed into boxes."""
     if options.max_nodes is None or options.collapse is None:
         return options.max_nodes

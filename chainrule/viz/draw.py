@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any
 
 import graphviz
 
@@ -50,11 +50,12 @@ class Drawing(graphviz.Digraph):
         return super().pipe(format, *args, **kwargs)
 
 
-def draw(root: Outputs, **options: Unpack[DotOptions]) -> Drawing:
+def draw(root: Outputs, options: DotOptions | None = None, **changes: Any) -> Drawing:
     """The graph of ``root`` as a ``graphviz.Digraph`` (Jupyter shows it inline); ``root`` is one
     Value or a list of Values (several outputs, e.g. a layer's, in one picture).
 
-    Takes the options of :func:`chainrule.viz.to_dot`; ``.source`` is exactly that DOT text.
+    Takes the drawing options of :func:`chainrule.viz.to_dot` (:class:`~chainrule.viz.DotOptions`);
+    ``.source`` is exactly that DOT text.
 
     >>> from chainrule import Value
     >>> x = Value(2.0, label="x")
@@ -65,11 +66,12 @@ def draw(root: Outputs, **options: Unpack[DotOptions]) -> Drawing:
     >>> draw([y, x + 1])  # two outputs sharing x
     <Drawing 'chainrule': 6 edges>
     """
-    lines = to_dot(root, **options).splitlines(keepends=True)
+    lines = to_dot(root, options, **changes).splitlines(keepends=True)
     return Drawing(name=GRAPH_NAME, body=lines[1:-1])
 
 
-def to_svg(root: Outputs, *, renderer: str | None = None, **options: Unpack[DotOptions]) -> str:
+def to_svg(root: Outputs, options: DotOptions | None = None, *, renderer: str | None = None,
+           **changes: Any) -> str:
     """The graph of ``root`` (one Value, or a list of them) as an SVG document (takes the options of
     :func:`chainrule.viz.to_dot`).
 
@@ -84,12 +86,11 @@ def to_svg(root: Outputs, *, renderer: str | None = None, **options: Unpack[DotO
     >>> "data 6" in svg and "data 2" in svg
     True
     """
-    return render_svg(to_dot(root, **options), renderer=renderer)
+    return render_svg(to_dot(root, options, **changes), renderer=renderer)
 
 
-def save(
-    root: Outputs, path: str | os.PathLike[str], *, renderer: str | None = None, **options: Unpack[DotOptions]
-) -> Path:
+def save(root: Outputs, path: str | os.PathLike[str], options: DotOptions | None = None, *,
+         renderer: str | None = None, **changes: Any) -> Path:
     """Save the graph of ``root`` (one Value, or a list of them) to ``path``; the extension picks
     the format: ``.svg``, ``.png``, ``.pdf`` (these two need Graphviz's ``dot`` program), or
     ``.dot`` / ``.gv`` (the DOT text).
@@ -110,6 +111,6 @@ def save(
         raise ValueError(
             f"cannot save a picture to {str(path)!r} ({given}): use one of .svg, .png, .pdf, .dot, .gv"
         )
-    text = to_dot(root, **options)
+    text = to_dot(root, options, **changes)
     data = text.encode("utf-8") if format in ("dot", "gv") else render(text, format, renderer=renderer)
     return write_atomic(path, data)

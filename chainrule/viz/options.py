@@ -1,10 +1,11 @@
-"""The keyword options shared by ``to_dot``, ``draw``, ``to_svg`` and ``save``, checked in one place."""
+"""The drawing options shared by ``to_dot``, ``draw``, ``to_svg``, ``save`` and the stepper: one frozen
+dataclass holds their defaults and checks."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from chainrule.engine import Value
 from chainrule.viz.clusters import COLLAPSE_LEVELS
@@ -14,46 +15,92 @@ COLOR_BY = ("kind", "grad")
 DEFAULT_MAX_NODES = 400
 
 
-class DotOptions(TypedDict, total=False):
-    """Keyword options of :func:`chainrule.viz.to_dot` (``draw``, ``to_svg`` and ``save`` take them too).
+@dataclass(frozen=True)
+class DotOptions:
+    """The drawing options of :func:`~chainrule.viz.to_dot` (and ``draw``, ``to_svg``, ``save`` and the
+    stepper's frames): every default and every check is here, once.
 
-    >>> from chainrule import Value
-    >>> from chainrule.viz import to_dot
-    >>> options: DotOptions = {"rankdir": "TB", "legend": True}
-    >>> "rankdir=TB" in to_dot(Value(1.0) * 2, **options)
-    True
+    - ``rankdir``: ``"LR"`` (left to right) or ``"TB"`` (top to bottom; also ``"RL"``, ``"BT"``).
+    - ``highlight_nodes``: Values drawn with a thick orange outline.
+    - ``highlight_edges``: ``(parent, child, index)`` triples, ``index`` the position of ``parent``
+      in ``child.parents``; those edges are drawn thick orange.
+    - ``grads``: gradients to show instead of each node's ``grad`` (a missing key or None shows
+      as not computed), e.g. the gradients filled in up to one step of the backward pass.
+    - ``data``: values to show instead of each node's ``data``, likewise (``data —``), e.g. the
+      values computed up to one step of a forward pass.
+    - ``inputs``: leaves to colour as inputs (data) rather than plain leaves.
+    - ``color_by``: ``"kind"`` (see :mod:`chainrule.viz.style` for the colours) or ``"grad"``
+      (shade by |grad|, white = 0); ``legend=True`` adds a legend box.
+    - ``clusters``: box the nodes of each ``name_scope``; ``collapse="neuron"`` or ``"layer"`` (or a
+      scope depth) draws each such scope as one box showing its outputs' data and grad.
+    - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
+      (``GraphTooLargeWarning``) and draw only the nodes nearest the root (every given output
+      is kept: more outputs than that is a ValueError); None draws everything. ``caption``: a title.
+
+    Value collections are read once (a generator works) and kept as identity sets.
+
+    >>> DotOptions(rankdir="TB", legend=True).rankdir
+    'TB'
+    >>> DotOptions(rankdir="up")
+    Traceback (most recent call last):
+    ...
+    ValueError: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got 'up'
     """
 
-    rankdir: str
-    highlight_nodes: Collection[Value] | None
-    highlight_edges: Collection[tuple[Value, Value, int]] | None
-    grads: Mapping[Value, float | None] | None
-    data: Mapping[Value, float | None] | None
-    inputs: Collection[Value] | None
-    color_by: str
-    legend: bool
-    clusters: bool
-    collapse: str | int | None
-    max_nodes: int | None
-    caption: str | None
+    rankdir: str = "LR"
+    highlight_nodes: Collection[Value] | None = frozenset()
+    highlight_edges: Collection[tuple[Value, Value, int]] | None = frozenset()
+    grads: Mapping[Value, float | None] | None = None
+    data: Mapping[Value, float | None] | None = None
+    inputs: Collection[Value] | None = frozenset()
+    color_by: str = "kind"
+    legend: bool = False
+    clusters: bool = True
+    collapse: str | int | None = None
+    max_nodes: int | None = DEFAULT_MAX_NODES
+    caption: str | None = None
 
+    def __post_init__(self) -> None:
+        _choice("rankdir", self.rankdir, RANKDIRS)
+        _choice("color_by", self.color_by, COLOR_BY)
+        collapse = self.collapse
+        if not (collapse is None or collapse in COLLAPSE_LEVELS or _positive_int(collapse)):
+            raise ValueError(f"collapse must be None, 'neuron', 'layer' or a scope depth >= 1, "
+                             f"got {collapse!r}")
+        if not (self.max_nodes is None or _positive_int(self.max_nodes)):
+            raise ValueError(f"max_nodes must be a positive int or None, got {self.max_nodes!r}")
+        for name in ("grads", "data"):
+            given = getattr(self, name)
+            if given is not None and not isinstance(given, Mapping):
+                raise TypeError(f"{name} must be a mapping Value -> float | None, got {type(given).__name__}")
+        checked = {
+            "highlight_nodes": _values("highlight_nodes", self.highlight_nodes),
+            "highlight_edges": _edges(self.highlight_edges),
+            "inputs": _values("inputs", self.inputs),
+            "legend": bool(self.legend), "clusters": bool(self.clusters),
+            "caption": None if self.caption is None else str(self.caption),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # frozen: __post_init__ is the one place that may
 
-@dataclass(frozen=True)
-class Options:
-    """Checked options; Value collections become identity sets (built by :func:`check_options`)."""
+    @classmethod
+    def of(cls, options: DotOptions | None = None, **changes: Any) -> DotOptions:
+        """``options`` (or the defaults) with ``changes``; an unknown name is a TypeError listing the known.
 
-    rankdir: str
-    highlight_nodes: frozenset[Value]
-    highlight_edges: frozenset[tuple[Value, Value, int]]
-    grads: Mapping[Value, Any] | None
-    data: Mapping[Value, Any] | None
-    inputs: frozenset[Value]
-    color_by: str
-    legend: bool
-    clusters: bool
-    collapse: str | int | None
-    max_nodes: int | None
-    caption: str | None
+        >>> DotOptions.of(DotOptions(rankdir="TB"), legend=True).legend
+        True
+        >>> DotOptions.of(colour="red")
+        Traceback (most recent call last):
+        ...
+        TypeError: unknown drawing option 'colour'; the options are rankdir, highlight_nodes, ...
+        """
+        unknown = changes.keys() - NAMES
+        if unknown:
+            raise TypeError(f"unknown drawing option {', '.join(map(repr, sorted(unknown)))}; the options"
+                            f" are {', '.join(field.name for field in fields(cls))}")
+        if options is not None and not isinstance(options, DotOptions):
+            raise TypeError(f"options must be a DotOptions, got {type(options).__name__}")
+        return replace(options, **changes) if options is not None else cls(**changes)
 
     @property
     def across(self) -> bool:
@@ -61,39 +108,7 @@ class Options:
         return self.rankdir in ("LR", "RL")
 
 
-def check_options(**given: Any) -> Options:
-    """Validate the options, naming the bad one and the values it accepts.
-
-    >>> check_options(rankdir="up")
-    Traceback (most recent call last):
-    ...
-    ValueError: rankdir must be one of 'LR', 'TB', 'RL', 'BT', got 'up'
-    """
-    _choice("rankdir", given["rankdir"], RANKDIRS)
-    _choice("color_by", given["color_by"], COLOR_BY)
-    collapse = given["collapse"]
-    if not (collapse is None or collapse in COLLAPSE_LEVELS or _positive_int(collapse)):
-        raise ValueError(f"collapse must be None, 'neuron', 'layer' or a scope depth >= 1, got {collapse!r}")
-    if not (given["max_nodes"] is None or _positive_int(given["max_nodes"])):
-        raise ValueError(f"max_nodes must be a positive int or None, got {given['max_nodes']!r}")
-    for name in ("grads", "data"):
-        if given.get(name) is not None and not isinstance(given[name], Mapping):
-            kind = type(given[name]).__name__
-            raise TypeError(f"{name} must be a mapping Value -> float | None, got {kind}")
-    return Options(
-        rankdir=given["rankdir"],
-        highlight_nodes=_values("highlight_nodes", given["highlight_nodes"]),
-        highlight_edges=_edges(given["highlight_edges"]),
-        grads=given["grads"],
-        data=given.get("data"),
-        inputs=_values("inputs", given["inputs"]),
-        color_by=given["color_by"],
-        legend=bool(given["legend"]),
-        clusters=bool(given["clusters"]),
-        collapse=collapse,
-        max_nodes=given["max_nodes"],
-        caption=None if given["caption"] is None else str(given["caption"]),
-    )
+NAMES = frozenset(field.name for field in fields(DotOptions))
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

@@ -138,6 +138,7 @@ def test_version(run: Callable[..., Result]) -> None:
     assert (result.status, result.out.strip()) == (0, f"chainrule {chainrule.__version__}")
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "chainrule", "check", "x*x", "x=3", "--json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)

@@ -58,6 +58,7 @@ def test_out_dir_that_is_a_file_is_refused(tmp_path):
         run_demo(tmp_path / "taken", steps=1, samples=10, quiet=True)
 
 
+@pytest.mark.slow
 def test_micrograd_demo_config_reaches_full_training_accuracy(tmp_path):
     """100 moons points, MLP 2-16-16-1, hinge + 1e-4 L2, 100 full-batch SGD steps with lr 1.0 - 0.9 k/100."""
     result = run_demo(tmp_path, quiet=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def test_zero_grad_between_backwards_gives_fresh_gradients() -> None:
     assert x.grad == first
 
 
+@pytest.mark.slow
 def test_million_op_chain_backward_completes_without_recursion() -> None:
     x = Value(0.7, label="x")
     y, slope = x, 1.0

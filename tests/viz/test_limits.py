@@ -47,6 +47,7 @@ def test_summary_keeps_the_root_and_the_ids_of_the_drawn_part() -> None:
     assert f"data {end.data:g}" in root_line and "penwidth=2" in root_line
 
 
+@pytest.mark.slow
 def test_a_million_node_graph_is_summarised(wasm: None, svg_texts) -> None:
     _, end = chain(1_000_000)
     with pytest.warns(GraphTooLargeWarning, match="more than 400 nodes"):
