@@ -30,7 +30,7 @@ import threading
 from typing import Any
 
 from chainrule.engine import graph
-from chainrule.engine.graph import MANY, NOT_COMPUTED
+from chainrule.engine.graph import N_ARY, NOT_COMPUTED
 from chainrule.engine.ops import OP_FACTORIES, OPS, Op
 
 _LOCAL = threading.local()  # per thread: the node sets whose members are saved with direct parents only
@@ -82,14 +82,14 @@ def reduce_node(node: Any) -> tuple[Any, ...]:
     ('Value', [Value(data=1.0, label='x')], 2.0)
     """
     prelude = None
-    if node._a is not None and not _being_saved(node):
+    if node._parent0 is not None and not _being_saved(node):
         order = graph.topological_order(node)
         order.pop()  # the node itself: pickle has it already
         nodes = set(order)
         prelude = (_Enter(nodes), order, _Exit(nodes))
     extra = getattr(node, "__dict__", None)  # a user's subclass without __slots__
     state = (prelude, node.data, node.grad, node.op, node.label, node.scope, node.parents,
-             node._b is MANY, extra or None)
+             node._parent1 is N_ARY, extra or None)
     return (_blank, (type(node),), state)
 
 
@@ -114,10 +114,10 @@ def set_node_state(node: Any, state: tuple[Any, ...]) -> None:
     """
     _, node.data, node.grad, node.op, node.label, node.scope, parents, many, extra = state
     if many:
-        node._a, node._b = parents, MANY
+        node._parent0, node._parent1 = parents, N_ARY
     else:
-        node._a = parents[0] if parents else None
-        node._b = parents[1] if len(parents) > 1 else None
+        node._parent0 = parents[0] if parents else None
+        node._parent1 = parents[1] if len(parents) > 1 else None
     if extra:
         node.__dict__.update(extra)
 
@@ -131,7 +131,7 @@ def copy_node(node: Any) -> Any:
     (True, True)
     """
     new = _blank(type(node))
-    for name in ("data", "grad", "op", "label", "scope", "_a", "_b"):
+    for name in ("data", "grad", "op", "label", "scope", "_parent0", "_parent1"):
         setattr(new, name, getattr(node, name))
     extra = getattr(node, "__dict__", None)
     if extra:
@@ -154,12 +154,12 @@ def deepcopy_node(root: Any, memo: dict[int, Any]) -> Any:
         new.data, new.op, new.label, new.scope = node.data, node.op, node.label, node.scope
         grad = node.grad
         new.grad = grad if type(grad) is float or grad is NOT_COMPUTED else copy.deepcopy(grad, memo)
-        a, b = node._a, node._b
-        if b is MANY:
-            new._a, new._b = tuple(memo[id(parent)] for parent in a), MANY
+        a, b = node._parent0, node._parent1
+        if b is N_ARY:
+            new._parent0, new._parent1 = tuple(memo[id(parent)] for parent in a), N_ARY
         else:
-            new._a = None if a is None else memo[id(a)]
-            new._b = None if b is None else memo[id(b)]
+            new._parent0 = None if a is None else memo[id(a)]
+            new._parent1 = None if b is None else memo[id(b)]
         extra = getattr(node, "__dict__", None)
         if extra:
             new.__dict__.update(copy.deepcopy(extra, memo))

@@ -31,7 +31,7 @@ def _same_graph(a: Value, b: Value) -> None:
         assert type(p) is type(q) and p.data == q.data and p.label == q.label and p.scope == q.scope
         assert p.op is q.op and p.has_grad == q.has_grad and (not p.has_grad or p.grad == q.grad)
         assert [index_a[x] for x in p.parents] == [index_b[x] for x in q.parents]
-        assert (p._b is None) == (q._b is None)
+        assert (p._parent1 is None) == (q._parent1 is None)
 
 
 @pytest.mark.parametrize("clone", [lambda v: pickle.loads(pickle.dumps(v)), copy.deepcopy],
