@@ -25,8 +25,8 @@ _LAZY: dict[str, str] = {
          "Parameter", "Value", "detect_anomaly", "name_scope", "nan_on_domain_error", "no_grad",
          "topological_order"],
         "chainrule.engine"),
-    **dict.fromkeys(["abs", "cos", "exp", "grad", "log", "maximum", "relu", "select", "sigmoid", "sin", "sum",
-                     "tanh"], "chainrule.engine.functions"),
+    # and every function of chainrule.engine.functions.FUNCTIONS (exp, ..., maximum): see _module_of
+    **dict.fromkeys(["grad", "select", "sum"], "chainrule.engine.functions"),
     **dict.fromkeys(["AuditReport", "audit"], "chainrule.check.audit"),
     **dict.fromkeys(["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_parameters"],
                     "chainrule.check.gradcheck"),
@@ -39,15 +39,29 @@ _SUBPACKAGES = {"check", "cli", "engine", "files", "formula", "nn", "viz"}  # `c
 def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return importlib.import_module(f"chainrule.{name}")
-    if name not in _LAZY:
+    if name == "__all__":  # for `import *`: it names the op table's functions
+        return [*_ALL, *_functions().__all__]
+    module = _module_of(name)
+    if module is None:
         raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # the next read is a plain module attribute
     return value
 
 
+def _functions() -> Any:
+    return importlib.import_module("chainrule.engine.functions")
+
+
+def _module_of(name: str) -> str | None:
+    """The module defining a lazy name: from _LAZY, or one of the op table's functions."""
+    if name in _LAZY:
+        return _LAZY[name]
+    return "chainrule.engine.functions" if name in _functions().FUNCTIONS else None
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, *_SUBPACKAGES})
+    return sorted({*globals(), *_LAZY, *_SUBPACKAGES, *_functions().FUNCTIONS, "__all__"})
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ provides these
@@ -69,17 +83,20 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
         no_grad,
         topological_order,
     )
+
+    # exp, log, ..., maximum, minimum are made from the op table (chainrule.engine.functions.FUNCTIONS)
     from chainrule.engine.functions import abs as abs
-    from chainrule.engine.functions import cos, exp, grad, log, maximum, relu, select, sigmoid, sin, tanh
+    from chainrule.engine.functions import grad as grad
+    from chainrule.engine.functions import select as select
     from chainrule.engine.functions import sum as sum
     from chainrule.viz import draw, to_svg
     from chainrule.viz.steps import step_through
 
-# sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins
-__all__ = [
+# sum and abs are chainrule.sum / chainrule.abs but not in __all__: `import *` must not hide the builtins.
+# __all__ itself is these and the op table's functions (exp, ..., maximum; see __getattr__)
+_ALL = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "cos",
-    "detect_anomaly", "draw", "exp", "grad", "gradcheck", "gradcheck_parameters", "log", "maximum",
-    "name_scope", "nan_on_domain_error", "no_grad", "relu", "select", "sigmoid", "sin", "step_through",
-    "tanh", "to_svg", "topological_order",
+    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "detect_anomaly", "draw",
+    "gradcheck", "gradcheck_parameters", "name_scope", "nan_on_domain_error", "no_grad", "step_through",
+    "to_svg", "topological_order",
 ]

@@ -17,7 +17,7 @@ from chainrule.check.gradcheck_inputs import check_eps, step_size
 from chainrule.check.gradcheck_report import SEVERITY, judge, relative_error
 from chainrule.engine.graph import topological_order
 from chainrule.engine.modes import nan_on_domain_error
-from chainrule.engine.ops import FLOAT_MATH, Op, crossing
+from chainrule.engine.ops import FLOAT_MATH, Op
 from chainrule.engine.value import Value
 
 __all__ = ["AuditReport", "NodeCheck", "audit", "check_node"]
@@ -99,7 +99,7 @@ def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> tuple[f
 
 
 def _at(op: Op) -> str:
-    return f"{op.name} (x ± h crosses its pole)" if crossing(op) == "pole" else op.name
+    return f"{op.name} (x ± h crosses its pole)" if op.crossing == "pole" else op.name
 
 
 def _forward(op: Op, xs: list[float], index: int) -> float:

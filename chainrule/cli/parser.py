@@ -12,11 +12,16 @@ from chainrule.formula.language import CONSTANTS
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
+def _two_argument_functions() -> str:
+    names = [name for name, (_, arity) in FUNCTIONS.items() if arity == 2]
+    return f"{' and '.join(names)} take{'s' * (len(names) == 1)} two arguments"
+
+
 FORMULAS = f"""\
 formulas use Python syntax: numbers, the constants {" and ".join(CONSTANTS)}, variable names,
 + - * / ** (x ** 2, x ** -0.5, or a positive number to a variable power: 2 ** x), unary minus,
 parentheses and the functions
-  {" ".join(FUNCTIONS)}      (max takes two arguments)
+  {" ".join(FUNCTIONS)}      ({_two_argument_functions()})
 Quote the formula, and give every variable a value as NAME=NUMBER.
 Options may come before or after the formula and its values."""
 

@@ -118,6 +118,35 @@ def max_takes_first(a: float, b: float) -> bool:
     return a >= b or a != a
 
 
+def min_takes_first(a: float, b: float) -> bool:
+    """Whether :func:`minimum` returns a (ties and a NaN in a go to a); its gradient goes the same way.
+
+    >>> min_takes_first(1.0, 1.0), min_takes_first(2.0, 1.0), min_takes_first(1.0, math.nan)
+    (True, False, False)
+    """
+    return a <= b or math.isnan(a)
+
+
+def minimum(a: float, b: float) -> float:
+    """The smaller of a and b; a NaN on either side wins.
+
+    >>> minimum(1.0, 2.0), minimum(1.0, math.nan)
+    (1.0, nan)
+    """
+    return a if min_takes_first(a, b) else b
+
+
+def sqrt(x: float) -> float:
+    """Square root; a DomainError for x < 0, while NaN passes through.
+
+    >>> sqrt(9.0)
+    3.0
+    """
+    if x < 0:
+        return domain_error("sqrt", f"input must be >= 0, got {x!r}")
+    return math.sqrt(x)
+
+
 def power(x: float, k: float) -> float:
     """x ** k for a constant k: a DomainError names the op instead of a complex result or a
     ZeroDivisionError, and overflow gives a signed inf.

@@ -1,96 +1,59 @@
-"""Module-level functions: ``chainrule.exp(x)`` and friends accept a Value or a number."""
+"""Module-level functions: ``chainrule.exp(x)`` and friends accept a Value or a number.
+
+One function per op of the table that names one (``Op.function``), made from its row; ``sum``
+(of an iterable) and ``grad`` are written out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import builtins
+from collections.abc import Callable, Iterable, Sequence
+from inspect import Parameter, Signature
 from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.engine.graph import NOT_COMPUTED
-from chainrule.engine.ops import OPS
+from chainrule.engine.ops import OPS, Op
 from chainrule.engine.value import Constant, Value, apply, as_parents, nary
 
 
-def exp(x: Value | float) -> Value:
-    """e ** x.
+def op_function(op: Op) -> Callable[..., Value]:
+    """The module-level function of an op of the table: ``chainrule.<op.function>(...)``, taking
+    Values or numbers, with the row's sentence and example as its docstring.
 
-    >>> exp(0.0).data
-    1.0
+    >>> square = op_function(Op("square", "x²", lambda x: x * x, lambda m, out, x: (2 * x,),
+    ...                         function="square", doc="x * x.", example=((3.0,), 9.0)))
+    >>> square(3).data
+    9.0
     """
-    return apply(OPS["exp"], x)
+    def function(*inputs: Value | float) -> Value:
+        return apply(op, *inputs)
+
+    names = ("x",) if op.arity == 1 else ("a", "b") if op.arity == 2 else ()
+    parameters = [Parameter(name, Parameter.POSITIONAL_ONLY, annotation="Value | float") for name in names]
+    if op.arity is None or op.arity > 2:
+        parameters = [Parameter("inputs", Parameter.VAR_POSITIONAL, annotation="Value | float")]
+    function.__signature__ = Signature(parameters, return_annotation="Value")  # type: ignore[attr-defined]
+    function.__name__ = function.__qualname__ = op.function or op.name
+    function.__doc__ = _doc(op)
+    return function
 
 
-def log(x: Value | float) -> Value:
-    """Natural logarithm; raises DomainError for x <= 0.
-
-    >>> log(1.0).data
-    0.0
-    """
-    return apply(OPS["log"], x)
+def _doc(op: Op) -> str:
+    if op.example is None:
+        return op.doc
+    inputs, out = op.example
+    return f"{op.doc}\n\n>>> {op.function}({', '.join(map(repr, inputs))}).data\n{out!r}"
 
 
-def tanh(x: Value | float) -> Value:
-    """Hyperbolic tangent.
+FUNCTIONS: dict[str, Callable[..., Value]] = {
+    op.function: op_function(op) for op in OPS.values() if op.function is not None
+}
+"""chainrule's function for each op of the table that has one: ``exp``, ``log``, ..., ``maximum``."""
+globals().update(FUNCTIONS)  # exp, log, ... are this module's (and chainrule's) names
 
-    >>> tanh(0.0).data
-    0.0
-    """
-    return apply(OPS["tanh"], x)
-
-
-def sigmoid(x: Value | float) -> Value:
-    """Logistic sigmoid, stable for large inputs.
-
-    >>> sigmoid(0.0).data
-    0.5
-    """
-    return apply(OPS["sigmoid"], x)
-
-
-def relu(x: Value | float) -> Value:
-    """max(0, x).
-
-    >>> relu(-1.0).data
-    0.0
-    """
-    return apply(OPS["relu"], x)
-
-
-def sin(x: Value | float) -> Value:
-    """Sine (radians).
-
-    >>> sin(0.0).data
-    0.0
-    """
-    return apply(OPS["sin"], x)
-
-
-def cos(x: Value | float) -> Value:
-    """Cosine (radians).
-
-    >>> cos(0.0).data
-    1.0
-    """
-    return apply(OPS["cos"], x)
-
-
-def abs(x: Value | float) -> Value:
-    """Absolute value.
-
-    >>> abs(-2.0).data
-    2.0
-    """
-    return apply(OPS["abs"], x)
-
-
-def maximum(a: Value | float, b: Value | float) -> Value:
-    """The larger of ``a`` and ``b``; the gradient is routed to the winner (ties go to ``a``).
-
-    >>> maximum(1, 2).data
-    2.0
-    """
-    return apply(OPS["max"], a, b)
+# for `from chainrule import *`: not the ones that would hide a builtin (abs, and sum below)
+__all__ = [name for name in FUNCTIONS if not hasattr(builtins, name)] + ["grad", "select"]
 
 
 def select(index: Value | float, options: Sequence[Value | float]) -> Value:

@@ -42,16 +42,33 @@ def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[
     return method
 
 
-def _function(name: str, doc: str) -> Callable[[Value], Value]:
-    """The method ``self.<name>()`` applying the one-input op ``OPS[name]``."""
-
+def _function(name: str, doc: str = "") -> Callable[..., Value]:
+    """The method ``self.<function>(...)`` applying the op ``OPS[name]`` to self (and, for a two-input
+    op, ``other``); its docstring comes from the op's row unless ``doc`` is given."""
     op = OPS[name]
+    if op.arity == 2:
+        def method(self: Value, other: Value | float) -> Value:
+            return apply(op, self, other)
+    else:
+        def method(self: Value) -> Value:  # type: ignore[misc]
+            return unary(op, self)
 
-    def method(self: Value) -> Value:
-        return unary(op, self)
-
-    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", doc
+    method.__name__ = op.function or name
+    method.__qualname__, method.__doc__ = f"Value.{method.__name__}", doc or method_doc(op)
     return method
+
+
+def method_doc(op: Op) -> str:
+    """The docstring of ``Value.<function>``: the row's sentence and its example as a doctest.
+
+    >>> method_doc(OPS["max"]).splitlines()[2:]
+    ['>>> Value(1.0).maximum(2.0).data', '2.0']
+    """
+    if op.example is None:
+        raise ValueError(f"op {op.name!r} has no example for its docstring")
+    (first, *rest), out = op.example
+    call = f"Value({first!r}).{op.function}({', '.join(map(repr, rest))})"
+    return f"{op.doc}\n\n>>> {call}.data\n{out!r}"
 
 
 class Value:
@@ -147,27 +164,22 @@ class Value:
         other = _number(other)
         return NotImplemented if other is None else self.data >= other
 
-    # --- functions: one line per one-input op of the table -----------------------------------
-    exp = _function("exp", "e ** self. ``Value(0.0).exp().data == 1.0``")
-    log = _function("log", "Natural logarithm; DomainError for inputs <= 0. ``Value(1.0).log().data == 0.0``")
-    tanh = _function("tanh", "Hyperbolic tangent. ``Value(0.0).tanh().data == 0.0``")
-    sigmoid = _function("sigmoid", "1 / (1 + e ** -self), stable for large inputs of either sign.")
-    relu = _function("relu", "max(0, self). ``Value(-2.0).relu().data == 0.0``")
-    sin = _function("sin", "Sine (radians). ``Value(0.0).sin().data == 0.0``")
-    cos = _function("cos", "Cosine (radians). ``Value(0.0).cos().data == 1.0``")
-    abs = _function("abs", "Absolute value; its gradient at 0 is 0 (a kink).")
+    # --- functions: one line per op of the table that has a function name ------------------
+    exp = _function("exp")
+    log = _function("log")
+    tanh = _function("tanh")
+    sigmoid = _function("sigmoid")
+    relu = _function("relu")
+    sin = _function("sin")
+    cos = _function("cos")
+    sqrt = _function("sqrt")
+    abs = _function("abs")
+    maximum = _function("max")
+    minimum = _function("min")
     __neg__, __abs__ = _function("neg", "-self, one node."), abs
 
     def __pos__(self) -> Value:  # +x is x: no node
         return self
-
-    def maximum(self, other: Value | float) -> Value:
-        """The larger of two values; the gradient goes to the winner (ties go to ``self``).
-
-        >>> Value(1.0).maximum(2).data
-        2.0
-        """
-        return apply(OPS["max"], self, other)
 
     # --- gradients and re-evaluation -----------------------------------------------------------
 

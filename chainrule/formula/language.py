@@ -4,21 +4,40 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
-from chainrule.engine import Value
-from chainrule.engine import functions as fn
+from chainrule.engine import OPS, Op, Value
 
 MAX_LENGTH = 2000  # characters; a formula typed on a command line is far shorter
 MAX_DEPTH = 200  # nested operations (a flat chain a + b - c is one level); nothing recurses on it
 MAX_EXPONENT = 1000  # |k| in x ** k
 
-FUNCTIONS: dict[str, tuple[Callable[..., Value], int]] = {
-    "exp": (fn.exp, 1), "log": (fn.log, 1), "tanh": (fn.tanh, 1), "sigmoid": (fn.sigmoid, 1),
-    "relu": (fn.relu, 1), "sin": (fn.sin, 1), "cos": (fn.cos, 1), "abs": (fn.abs, 1),
-    "max": (fn.maximum, 2),
-}
-"""Function name in a formula -> (chainrule function, number of arguments)."""
+
+class _Functions(Mapping[str, tuple[Callable[..., Value], int]]):
+    """The functions a formula may call, read from the op table on every use: each op with a
+    function name, called by its op name (``max(a, b)`` applies ``chainrule.maximum``), so an op
+    added to the table is callable in formulas at once.
+
+    >>> FUNCTIONS["max"][1], "sqrt" in FUNCTIONS, "add" in FUNCTIONS
+    (2, True, False)
+    """
+
+    def _table(self) -> dict[str, Op]:
+        return {name: op for name, op in OPS.items() if op.function is not None and op.arity is not None}
+
+    def __getitem__(self, name: str) -> tuple[Callable[..., Value], int]:
+        op = self._table()[name]
+        return op, op.arity  # type: ignore[return-value]  # an Op applies itself when called
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+FUNCTIONS: Mapping[str, tuple[Callable[..., Value], int]] = _Functions()
+"""Function name in a formula -> (what applies it, number of arguments), from the op table."""
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 """Names that stand for a number in a formula (they are not variables and take no NAME=NUMBER)."""

@@ -12,7 +12,7 @@ from typing import Any
 from chainrule.engine import Constant, Value, backpropagate, topological_order
 from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.steps import frames
-from chainrule.viz.steps.explain import RULES, backward_rule, backward_sentence
+from chainrule.viz.steps.explain import backward_rule, backward_sentence
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
@@ -152,7 +152,7 @@ def record_backward(root: Value, *, constants: bool = True) -> BackwardTrace:
         steps.append(BackwardStep(
             len(steps) + 1, names[node], node.op.name, node.data, upstream, index,
             names[parent], parent.data, local, contribution, before, float(parent.grad),
-            RULES.get(node.op.name, "chain"), reason,
+            node.op.rule, reason,
             backward_sentence(reason, upstream, local, contribution, names[parent], before),
             node, parent,
         ))
