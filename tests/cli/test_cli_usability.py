@@ -139,3 +139,12 @@ def test_the_demo_progress_bar_ends_on_the_model_the_summary_describes(tmp_path:
     bar = re.findall(r"acc=([\d.]+)%, loss=([\d.]+)", result.err)[-1]
     summary = re.search(r"training accuracy ([\d.]+)% \(loss ([\d.]+)\)", result.out).groups()
     assert bar == summary, (result.err, result.out)
+
+
+def test_sqrt_and_min_gradients_through_the_console_script(run: Callable[..., Result]) -> None:
+    report = json.loads(run("check", "sqrt(x) + min(x, y) * pi", "x=4", "y=1", "--json").out)
+    assert report["ok"] and report["output"] == pytest.approx(2 + math.pi, rel=1e-15)
+    assert report["gradients"] == {"x": pytest.approx(0.25, rel=1e-15),
+                                   "y": pytest.approx(math.pi, rel=1e-15)}
+    refused = run("check", "sqrt(x)", "x=-1")
+    assert (refused.status, refused.out) == (1, "") and "sqrt" in refused.err and "math error" in refused.err
