@@ -101,19 +101,28 @@ def _usable_picture(path: str) -> None:
 def steps(args: argparse.Namespace) -> int:
     """``chainrule steps``: every chain-rule application as a table; --html the stepper page.
 
+    Intermediate nodes are named by their sub-formula when short (``a*b``), the root by the formula.
+    ``--by neuron``/``layer`` and ``--focus SCOPE`` step by recorded scopes (a formula has none, so
+    ``--by`` groups each op's steps and ``--focus`` is refused).
+
     >>> from argparse import Namespace
     >>> steps(Namespace(formula="a * a", values=["a=3"], html=None))  # doctest: +ELLIPSIS
-    backward pass of ...: 2 chain-rule steps ...
+    backward pass of a * a: 2 chain-rule steps ...
     0
     """
     from chainrule.viz.steps import record_backward
 
-    formula, root, _ = build(args)
+    formula = parse_formula(args.formula)
+    root, _ = formula.build_named(parse_values(args.values))
     if root.is_leaf:
         raise CommandError(f"{formula.text!r} is a single value: there is no chain rule to step through", 2)
     if args.html:
         writable_file(args.html, "--html")  # before the table is printed
-    trace = record_backward(root)
+    try:
+        by, focus = getattr(args, "by", None) or "node", getattr(args, "focus", None)
+        trace = record_backward(root, by=by, focus=focus)
+    except (ValueError, TypeError) as error:
+        raise CommandError(str(error), 2) from None
     print(trace.table())
     if args.html:
         with _writing(args.html):

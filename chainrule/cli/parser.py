@@ -136,6 +136,9 @@ def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = _formula_parser(subparsers, "steps", "print the backward pass step by step", STEPS)
     sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
+    sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
+                     help="one step per chain-rule application (node, the default), or per neuron / layer")
+    sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
     return sub
 
 
@@ -174,7 +177,7 @@ _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.Argument
 
 
 FORMULA_COMMANDS = ("draw", "steps", "check")
-_TAKES_A_VALUE = {"-o", "--output", "--html"}  # the formula commands' options that take a value
+_TAKES_A_VALUE = {"-o", "--output", "--html", "--by", "--focus"}  # formula commands' options with a value
 _SHORT_OPTIONS = {"-o", "-h"}  # matched exactly: "-omega*x" is a formula, not "-o mega*x"
 
 

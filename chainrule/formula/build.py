@@ -50,6 +50,26 @@ class Formula:
         leaves = {name: Value(finite(values[name], name), label=name) for name in self.variables}
         return self.evaluate(leaves), leaves
 
+    def build_named(self, values: Mapping[str, float], longest: int = 16) -> tuple[Value, dict[str, Value]]:
+        """As :meth:`build`, each unlabelled intermediate node labelled by its sub-formula when that
+        is at most ``longest`` characters (``w*x``), the root by the whole formula.
+
+        >>> from chainrule.formula import parse_formula
+        >>> root, _ = parse_formula("tanh(w*x + b)").build_named({"w": 2, "x": 1, "b": 0})
+        >>> root.label, root.parents[0].label, root.parents[0].parents[0].label
+        ('tanh(w*x + b)', 'w*x + b', 'w*x')
+        """
+        self.build(values)  # the checks, and their errors, as there
+        texts: dict[Value, str] = {}
+        leaves = {name: Value(finite(values[name], name), label=name) for name in self.variables}
+        root = _evaluate(self.tree, leaves, (self.text, longest, texts))
+        root = root if isinstance(root, Value) else Constant(root)
+        for node, text in texts.items():
+            if not node.label:
+                node.label = text
+        root.label = root.label or " ".join(self.text.split())
+        return root, leaves
+
     def __call__(self, *inputs: Value | float) -> Value:
         """The formula as a function of its variables, in order of appearance (for gradcheck).
 
@@ -73,7 +93,8 @@ class Formula:
         return root if isinstance(root, Value) else Constant(root)
 
 
-def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float]) -> Value | float:
+def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float],
+              naming: tuple[str, int, dict[Value, str]] | None = None) -> Value | float:
     """The graph of a checked tree, built with an explicit stack (a long chain like x+x+...+x is
     as deep as it is long); operands are built left to right, each before its operation."""
     results: list[Value | float] = []  # a float when a variable is given as a plain number
@@ -85,6 +106,8 @@ def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float]) -> Value | fl
             operands = results[len(results) - count:]
             del results[len(results) - count:]
             results.append(_apply(node, operands))
+            if naming is not None and isinstance(results[-1], Value):
+                _name(node, results[-1], *naming)
         elif isinstance(node, ast.Constant):
             results.append(Constant(float(node.value)))  # type: ignore[arg-type]  # checked: a number
         elif isinstance(node, ast.Name):
@@ -97,6 +120,14 @@ def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float]) -> Value | fl
             todo.extend((operand, False) for operand in reversed(_operands(node)))
     (root,) = results
     return root
+
+
+def _name(node: ast.expr, value: Value, text: str, longest: int, texts: dict[Value, str]) -> None:
+    """Remember ``node``'s source text for ``value`` when it is short (only its length is looked at first)."""
+    start, end = node.col_offset, getattr(node, "end_col_offset", None)
+    if node.lineno == getattr(node, "end_lineno", None) and end is not None and end - start <= longest:
+        line = text.splitlines()[node.lineno - 1].encode("utf-8")  # ast counts offsets in UTF-8 bytes
+        texts.setdefault(value, line[start:end].decode("utf-8"))
 
 
 def _is_negative_number(node: ast.expr) -> bool:

@@ -57,11 +57,23 @@ class Group:
         return f"{self.dot_id}:o{self.outputs.index(node)}"
 
 
+def in_scope(scope: Scope | None, focus: str) -> bool:
+    """Whether a node of ``scope`` lies inside the scope written ``focus`` (dotted, e.g.
+    ``"layers.1.neurons.0"``).
+
+    >>> in_scope(("layers.1", "neurons.0"), "layers.1"), in_scope(("layers.10",), "layers.1")
+    (True, False)
+    """
+    dotted = ".".join(scope or ())
+    return dotted == focus or dotted.startswith(focus + ".")
+
+
 def find_groups(
-    order: Sequence[Value], roots: Collection[Value], level: str | int | None
+    order: Sequence[Value], roots: Collection[Value], level: str | int | None, focus: str | None = None
 ) -> dict[Value, Group]:
     """Map each collapsed node to its group (empty when ``level`` is None); ``roots`` are the
-    picture's outputs, shown by their box even if nothing else uses them.
+    picture's outputs, shown by their box even if nothing else uses them. Nodes inside the scope
+    ``focus`` (dotted) are never collapsed.
 
     >>> from chainrule import Value, name_scope
     >>> x = Value(1.0)
@@ -78,6 +90,8 @@ def find_groups(
     group_of: dict[Value, Group] = {}
     for node in order:
         prefix = collapse_prefix(node.scope, level)
+        if prefix is not None and focus is not None:
+            prefix = _outside_focus(node.scope, prefix, focus)
         if prefix is not None:
             group = by_scope.setdefault(prefix, Group(len(by_scope), prefix))
             group.members.append(node)
@@ -90,6 +104,18 @@ def find_groups(
     for group in by_scope.values():
         group.outputs = [node for node in group.members if node in used_outside]
     return group_of
+
+
+def _outside_focus(scope: Scope, prefix: Scope, focus: str) -> Scope | None:
+    """The box a node collapses into when ``focus`` is drawn node by node: none inside the focus;
+    a box that would swallow the focus is narrowed to the node's own scope beside it."""
+    if in_scope(scope, focus):
+        return None
+    while in_scope((focus,), ".".join(prefix)):  # the box encloses the focus: go one scope deeper
+        if len(prefix) == len(scope):
+            return None
+        prefix = scope[: len(prefix) + 1]
+    return prefix
 
 
 class ClusterTree:

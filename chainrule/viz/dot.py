@@ -98,7 +98,7 @@ class _Picture:
         self.limit = _walk_limit(options)
         self.selection = select_nodes(roots, self.limit)
         self.index = {node: i for i, node in enumerate(self.selection.order)}
-        self.groups = find_groups(self.selection.order, self.roots, options.collapse)
+        self.groups = find_groups(self.selection.order, self.roots, options.collapse, options.focus)
         self.nearest = "nearest the output" if len(roots) == 1 else "nearest the outputs"
         self.tree = ClusterTree(options.clusters)
         self.edges: list[str] = []
@@ -144,7 +144,8 @@ class _Picture:
         grad = style.grad_of(node, self.options.grads)
         data = style.data_text(style.data_of(node, self.options.data))
         grad_shown = style.grad_text(grad)
-        label = value_record(node.label, data, grad_shown, self.options.across)
+        name = node.label if self.options.names is None else self.options.names.get(node, node.label)
+        label = value_record(name, data, grad_shown, self.options.across)
         attrs = f'id="{ids.value_id(i)}", label={label}, {self._fill(node, grad)}'
         lit = node in self.options.highlight_nodes
         self.tree.add(node.scope, f"{ids.value_id(i)} [{attrs}{', ' + _HIGHLIGHT if lit else ''}]")
@@ -172,7 +173,9 @@ class _Picture:
             (f"o{j}", style.data_text(style.data_of(out, data)), style.grad_text(style.grad_of(out, grads)))
             for j, out in enumerate(group.outputs)
         ]
-        label = group_record(group.scope[-1], rows)
+        if self.options.names is not None and len(rows) > 1:  # name each output, as the stepper does
+            rows = [(*row, self.options.names.get(out, "")) for row, out in zip(rows, group.outputs)]
+        label = group_record(group.scope[-1] if self.options.names is None else ".".join(group.scope), rows)
         attrs = f'id="{group.dot_id}", label={label}, fillcolor="{style.GROUP_FILL}"'
         if any(out in self.roots for out in group.outputs):
             attrs += ", penwidth=2"

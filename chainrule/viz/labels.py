@@ -68,7 +68,7 @@ def value_record(label: str, data: str, grad: str, across: bool) -> str:
     return record(fields, across)
 
 
-def group_record(name: str, outputs: list[tuple[str, str, str]]) -> str:
+def group_record(name: str, outputs: list[tuple[str, ...]]) -> str:
     """The label of a collapsed box: its scope name, then one row per output (port, data, grad);
     edges leave from the port on the grad field, the last one downstream.
 
@@ -79,7 +79,8 @@ def group_record(name: str, outputs: list[tuple[str, str, str]]) -> str:
     '"{neurons.0|{{data 0.5|<o0> grad 1}}}"'
     """
     rows = "|".join(
-        f"{{data {record_field(data)}|<{port}> grad {record_field(grad)}}}" for port, data, grad in outputs
+        f"{{{''.join(record_field(n) + '|' for n in named if n)}data {record_field(data)}|<{port}> grad"
+        f" {record_field(grad)}}}" for port, data, grad, *named in outputs
     )
     return record([record_field(name), f"{{{rows}}}"], across=True)
 

@@ -36,6 +36,10 @@ class DotOptions:
     - ``max_nodes``: past this many nodes (100 times as many with ``collapse``), warn
       (``GraphTooLargeWarning``) and draw only the nodes nearest the root (every given output
       is kept: more outputs than that is a ValueError); None draws everything. ``caption``: a title.
+    - ``names``: the name each value node shows in place of its label (the stepper's names, so a
+      table's names are the picture's); collapsed boxes then show their whole scope path, and each
+      output of a box with several its name.
+    - ``focus``: with ``collapse``, the scope (dotted, ``"layers.1.neurons.0"``) drawn node by node.
 
     Value collections are read once (a generator works) and kept as identity sets.
 
@@ -59,6 +63,8 @@ class DotOptions:
     collapse: str | int | None = None
     max_nodes: int | None = DEFAULT_MAX_NODES
     caption: str | None = None
+    names: Mapping[Value, str] | None = None
+    focus: str | None = None
 
     def __post_init__(self) -> None:
         _choice("rankdir", self.rankdir, RANKDIRS)
@@ -69,10 +75,14 @@ class DotOptions:
                              f"got {collapse!r}")
         if not (self.max_nodes is None or _positive_int(self.max_nodes)):
             raise ValueError(f"max_nodes must be a positive int or None, got {self.max_nodes!r}")
-        for name in ("grads", "data"):
+        if self.focus is not None and not (isinstance(self.focus, str) and self.focus):
+            raise TypeError(f"focus must be a scope written with dots (e.g. 'layers.1.neurons.0'), "
+                            f"got {self.focus!r}")
+        for name in ("grads", "data", "names"):
             given = getattr(self, name)
             if given is not None and not isinstance(given, Mapping):
-                raise TypeError(f"{name} must be a mapping Value -> float | None, got {type(given).__name__}")
+                wanted = "str" if name == "names" else "float | None"
+                raise TypeError(f"{name} must be a mapping Value -> {wanted}, got {type(given).__name__}")
         checked = {
             "highlight_nodes": _values("highlight_nodes", self.highlight_nodes),
             "highlight_edges": _edges(self.highlight_edges),

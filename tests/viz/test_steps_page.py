@@ -74,11 +74,11 @@ def test_page_is_well_formed_and_inlines_every_frame():
     assert parser.errors == [] and parser.stack == []
     pack = json.loads(parser.scripts["cr-frames"])
     layout = text.split('<div id="cr-frame">')[1].split("</div>")[0]
-    assert layout == trace.filmstrip().layout_svg
+    assert layout == trace.film().layout_svg
     frames = [unpack_frame(layout, pack, i) for i in range(len(trace))]
     assert frames == [trace.frame_svg(i) for i in range(len(trace))]
     assert all(frame.startswith("<svg") for frame in frames)
-    assert json.loads(parser.scripts["cr-explanations"]) == [trace.explain(i) for i in range(len(trace))]
+    assert json.loads(parser.scripts["cr-explanations"]) == [step.explanation for step in trace]
     assert f'max="{len(trace) - 1}"' in text and "step 1 / 5" in text
 
 
@@ -145,18 +145,18 @@ def frame_changes(draw):
     return {slot: draw(STYLES if slot[1] == "style" else TEXTS) for slot in slots}
 
 
-@given(st.lists(frame_changes(), max_size=6))
-def test_packed_frames_unpack_exactly(frames):
+@given(frame_changes(), st.lists(frame_changes(), max_size=6))
+def test_packed_frames_unpack_exactly(start, deltas):
+    """Each frame is the start with every change up to it made, the last change of a slot winning."""
     template = SvgTemplate(LAYOUT)
-    layout = {("a", -1): "grad —", ("a", -2): "data 2", ("a", "style"): ("#fff", "#374151", "1", False),
-              ("e", "style"): (None, "#6b7280", "1", False)}
-    pack = json.loads(json.dumps(pack_frames(frames, layout.__getitem__)))  # as the page's JSON
+    pack = json.loads(json.dumps(pack_frames(start, [list(d.items()) for d in deltas])))  # as the page's JSON
     entries = [*pack["start"], *(entry for changes in pack["frames"] for entry in changes)]
-    used = {v for changes in [layout, *frames] for slot, v in changes.items() if slot[1] == "style"}
-    assert {tuple(pack["styles"][v]) for _, what, v in entries if what == "s"} <= used  # every index valid
-    for i, changes in enumerate(frames):
-        expected = template.render({slot: v for slot, v in changes.items() if v != layout[slot]})
-        assert unpack_frame(LAYOUT, pack, i) == expected
+    used = {v for changes in [start, *deltas] for slot, v in changes.items() if slot[1] == "style"}
+    assert {tuple(pack["styles"][v]) for _, what, v in entries if what == "s"} == used  # every index valid
+    state = dict(start)
+    for i, changes in enumerate(deltas):
+        state.update(changes)
+        assert unpack_frame(LAYOUT, pack, i) == template.render(state)
 
 
 def test_the_page_weighs_about_one_picture():

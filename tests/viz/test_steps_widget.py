@@ -8,6 +8,7 @@ import pytest
 
 from chainrule import Value
 from chainrule.viz.steps import StepWidget, frames, record_backward, record_forward
+from chainrule.viz.steps.widget import fitted
 
 pytest.importorskip("ipywidgets")
 
@@ -35,21 +36,21 @@ def test_widget_shows_the_frame_and_row_of_the_current_step(renders):
     trace = neuron_trace()
     player = trace.widget()
     assert isinstance(player, StepWidget) and player.step == 0 and len(renders) == 1
-    assert player.frame.value == trace.frame_svg(0) and player.counter.value == "step 1 / 5"
+    assert player.frame.value == fitted(trace.frame_svg(0)) and player.counter.value == "step 1 / 5"
     assert "Step 1 of 5: tanh: local" in player.row.value and '<tr data-step="0">' in player.row.value
     assert player.previous.disabled and not player.next.disabled
 
     player.next.click()
-    assert player.step == 1 and player.frame.value == trace.frame_svg(1) != trace.frame_svg(0)
+    assert player.step == 1 and player.frame.value == fitted(trace.frame_svg(1)) != fitted(trace.frame_svg(0))
     assert '<tr data-step="1">' in player.row.value and "+ distributes" in player.row.value
     player.slider.value = 4
-    assert player.frame.value == trace.frame_svg(4) and player.next.disabled
+    assert player.frame.value == fitted(trace.frame_svg(4)) and player.next.disabled
     assert "Step 5 of 5" in player.row.value and player.counter.value == "step 5 / 5"
     player.next.click()
     assert player.step == 4
     player.previous.click()
     player.go(-7)
-    assert player.step == 0 and player.frame.value == trace.frame_svg(0)
+    assert player.step == 0 and player.frame.value == fitted(trace.frame_svg(0))
     assert len(renders) == 1  # frames 0, 1, 4, 3: one layout, laid out once, each frame changes it
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from chainrule.engine import Value, recompute, topological_order
 from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import forward_sentence
+from chainrule.viz.steps.frames import Lit
 from chainrule.viz.steps.naming import check_root, node_names
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
@@ -33,6 +34,10 @@ class ForwardStep:
     local_grads: tuple[float, ...]
     explanation: str
     node: Value = field(repr=False, compare=False)
+
+    def named(self) -> list[str]:
+        """The node names this step's row and sentence mention."""
+        return [self.node_name, *(name for name, _ in self.inputs)]
 
 
 class ForwardTrace(Trace):
@@ -68,12 +73,20 @@ class ForwardTrace(Trace):
         kept = ", ".join(fmt(g) for g in step.local_grads)
         return super().explain(i) + (f"; local gradients {kept} kept for the backward pass" if kept else "")
 
-    def _frame_options(self, i: int) -> dict[str, Any]:
-        computed = {step.node: step.data for step in self.steps[: i + 1]}  # the values known so far
-        return frames.forward_options(self.steps[i].node, computed)
+    SHOWS = "data"
 
-    def _layout_options(self) -> dict[str, Any]:
-        return {"data": {step.node: frames.widest([None, step.data]) for step in self.steps}}
+    def start_values(self) -> dict[Any, float | None]:
+        return {}  # nothing computed yet
+
+    def sets(self, i: int) -> list[tuple[Any, float | None]]:
+        return [(self.steps[i].node, self.steps[i].data)]
+
+    def lit(self, i: int) -> Lit:
+        node = self.steps[i].node
+        return Lit([node], [(parent, node, k) for k, parent in enumerate(node.parents)], [])
+
+    def layout_values(self) -> dict[Any, float | None]:
+        return {step.node: frames.widest([None, step.data]) for step in self.steps}
 
 
 def record_forward(root: Value) -> ForwardTrace:

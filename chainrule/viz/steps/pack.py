@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 Style = tuple[str | None, str, str, bool]  # fill (None: leave it), outline colour, outline width, dashed
@@ -20,6 +20,36 @@ Change = Any  # the text (a str) for a text slot, a Style for a style slot
 _GROUP = re.compile(r'<g id="([^"]+)" class="(node|edge)">(.*?)</g>', re.DOTALL)
 _PART = re.compile(r"(<text\b[^>]*>)(.*?)</text>|<(path|polygon|ellipse|polyline)\b([^>]*?)/>", re.DOTALL)
 _SVG_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+_DROP = re.compile(r"<!--.*?-->\n?|<title>.*?</title>\n?| xml:space=\"preserve\"", re.DOTALL)
+_GEOMETRY = re.compile(r' (d|points|x|y|cx|cy|rx|ry|transform)="([^"]*)"')
+_DECIMALS = re.compile(r"(\d+)\.\d+")
+_ONE_DECIMAL = r"\1"
+_FONT = ' font-family="Helvetica,sans-Serif" font-size="10.00"'
+_DEFAULTS = (' text-anchor="middle"',)  # set once on the picture, inherited
+
+
+def _tenths(match: re.Match[str]) -> str:
+    return f' {match.group(1)}="{_DECIMALS.sub(_ONE_DECIMAL, match.group(2))}"'
+
+
+def compact_svg(svg: str) -> str:
+    """Graphviz's SVG made smaller and drawn the same: no comments or hover titles, coordinates to
+    the point, the common font and text anchor once on the picture instead of on every text.
+
+    >>> compact_svg('<svg><g id="graph0" class="graph"><!-- a --><title>a</title>'
+    ...             '<text xml:space="preserve" x="1.25" y="-2.5" font-family="Helvetica,sans-Serif"'
+    ...             ' font-size="10.00">x 1.25</text></g></svg>')
+    '<svg xml:space="preserve"><g id="graph0" class="graph" font-family="Helvetica,sans-Serif" font-size="10"
+    text-anchor="middle"><text x="1" y="-2">x 1.25</text></g></svg>'
+    """
+    svg = _DROP.sub("", svg)
+    svg = _GEOMETRY.sub(_tenths, svg)
+    svg = svg.replace(_FONT, "")
+    for default in _DEFAULTS:
+        svg = svg.replace(default, "")
+    svg = svg.replace('class="graph"', 'class="graph" font-family="Helvetica,sans-Serif" font-size="10"'
+                      + "".join(_DEFAULTS), 1)
+    return svg.replace("<svg", '<svg xml:space="preserve"', 1)
 
 
 class SvgTemplate:
@@ -101,45 +131,31 @@ def _shape(tag: str, attrs: dict[str, str], style: Style, kind: str, first: bool
     return f"<{tag}{attributes}/>"
 
 
-def pack_frames(frames: Iterable[Mapping[Slot, Change]], layout: Callable[[Slot], Change]) -> dict[str, Any]:
-    """Every frame's changes, each as the difference from the frame before, for the page.
+def pack_frames(start: Mapping[Slot, Change],
+                deltas: Iterable[Iterable[tuple[Slot, Change]]]) -> dict[str, Any]:
+    """The page's frames: ``start`` (each slot some frame changes, before the first step) and, per
+    frame, its ``[id, k, value]`` changes from the frame before; ``k = "s"`` is a style, its value an
+    index into ``styles`` (each distinct :data:`Style` once). Linear in the changes.
 
-    ``frames`` are each frame's changes from the layout; ``layout(slot)`` is what the laid-out
-    SVG shows there. The result: ``styles`` (each distinct :data:`Style` once), ``start`` (the
-    layout's value of every slot some frame changes) and ``frames`` (per frame, ``[id, k, value]``
-    for each slot that differs from the frame before; ``k = "s"`` is a style, its value an index
-    into ``styles``).
-
-    >>> packed = pack_frames([{("n0", -1): "grad 1"}, {("n0", -1): "grad 2"}], lambda slot: "grad —")
+    >>> packed = pack_frames({("n0", -1): "grad —"}, [[(("n0", -1), "grad 1")], [(("n0", -1), "grad 2")]])
     >>> packed["start"], packed["frames"]
     ([['n0', -1, 'grad —']], [[['n0', -1, 'grad 1']], [['n0', -1, 'grad 2']]])
     """
     styles: dict[Style, int] = {}
-    start: dict[Slot, Change] = {}
-    packed, before = [], {}
-    for now in frames:
-        for slot in now:
-            if slot not in start:
-                start[slot] = layout(slot)
-        shown = [(slot, now.get(slot, start[slot])) for slot in {**before, **now}]
-        packed.append([_entry(slot, value, styles) for slot, value in shown
-                       if value != before.get(slot, start[slot])])
-        before = now
-    first = [_entry(slot, value, styles) for slot, value in start.items()]  # may add styles: list them after
-    return {"styles": [list(style) for style in styles], "start": first, "frames": packed}
+    first = [_entry(slot, value, styles) for slot, value in start.items()]
+    frames = [[_entry(slot, value, styles) for slot, value in delta] for delta in deltas]
+    return {"styles": [list(style) for style in styles], "start": first, "frames": frames}
 
 
 def unpack_frame(svg: str, pack: dict[str, Any], i: int) -> str:
-    """Frame ``i`` of a page: the laid-out ``svg`` with the packed changes up to frame ``i`` made
-    (what the page's script shows; equal to ``trace.frame_svg(i)``)."""
+    """Frame ``i`` of a page: the laid-out ``svg`` with the packed start and changes up to frame
+    ``i`` made (what the page's script shows; equal to ``trace.frame_svg(i)``)."""
     styles = [tuple(style) for style in pack["styles"]]
-    start = {(name, what): value for name, what, value in pack["start"]}
-    state = dict(start)
-    for entries in pack["frames"][: i + 1]:
-        state.update(((name, what), value) for name, what, value in entries)
-    changes = {(name, "style") if what == "s" else (name, what): styles[value] if what == "s" else value
-               for (name, what), value in state.items() if value != start[(name, what)]}
-    return SvgTemplate(svg).render(changes)
+    state = {}
+    for entries in [pack["start"], *pack["frames"][: i + 1]]:
+        state.update((((name, "style"), styles[value]) if what == "s" else ((name, what), value))
+                     for name, what, value in entries)
+    return SvgTemplate(svg).render(state)
 
 
 def _entry(slot: Slot, value: Change, styles: dict[Style, int]) -> list[Any]:
@@ -149,8 +165,9 @@ def _entry(slot: Slot, value: Change, styles: dict[Style, int]) -> list[Any]:
     return [name, what, value]
 
 
-# The JavaScript twin of unpack_frame: filmPlayer(element, pack) returns show(i), which changes the
-# <svg> inside ``element`` (the layout) in place to frame i, touching only what differs from now.
+# The JavaScript twin of unpack_frame: filmPlayer(element, pack) sets the <svg> inside ``element``
+# (the layout) to the start, and returns show(i), which changes it in place to frame i, touching only
+# what differs from what is shown.
 PATCH_JS = """
   function frameState(film, i) {
     var state = {}, lists = [film.start].concat(film.frames.slice(0, i + 1));
@@ -176,19 +193,19 @@ PATCH_JS = """
   function filmPlayer(element, film) {
     var groups = {}, shown = {}, parts = element.querySelectorAll("g.node, g.edge");
     for (var k = 0; k < parts.length; k++) { groups[parts[k].id] = parts[k]; }
-    for (k = 0; k < film.start.length; k++) {  // the page opens on the layout
-      shown[film.start[k][0] + " " + film.start[k][1]] = film.start[k][2];
+    function put(c) {
+      var key = c[0] + " " + c[1], group = groups[c[0]];
+      if (shown[key] === c[2]) { return; }
+      shown[key] = c[2];
+      if (c[1] === "s") { restyle(group, film.styles[c[2]]); return; }
+      var texts = group.getElementsByTagName("text");
+      texts[c[1] < 0 ? texts.length + c[1] : c[1]].textContent = c[2];
     }
+    for (k = 0; k < film.start.length; k++) { put(film.start[k]); }  // the page opens on the start
     return function (i) {
       var want = frameState(film, i);
-      for (var key in want) {
-        var c = want[key], group = groups[c[0]];
-        if (shown[key] === c[2]) { continue; }
-        shown[key] = c[2];
-        if (c[1] === "s") { restyle(group, film.styles[c[2]]); continue; }
-        var texts = group.getElementsByTagName("text");
-        texts[texts.length + c[1]].textContent = c[2];
-      }
+      for (var key in want) { put(want[key]); }
+      return groups[film.focus[i]];
     };
   }
 """

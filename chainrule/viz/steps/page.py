@@ -7,20 +7,27 @@ import html
 import json
 from typing import Any
 
+from chainrule.viz.steps.frames import RECEIVING
 from chainrule.viz.steps.pack import PATCH_JS, pack_frames
+from chainrule.viz.style import GROUP_FILL, HIGHLIGHT, KIND_FILL, KIND_MEANING, NOT_COMPUTED_TEXT
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-.controls{display:flex;gap:.6em;align-items:center;margin:.5em 0}
-.controls input[type=range]{flex:1;max-width:40em}
-#cr-frame{overflow:auto;border:1px solid #ddd;padding:.5em;min-height:6em}
-#cr-frame svg{max-width:100%;height:auto}
+.controls{display:flex;flex-wrap:wrap;gap:.6em;align-items:center;margin:.5em 0}
+.controls input[type=range]{flex:1;min-width:8em;max-width:40em}
+#cr-frame{overflow:auto;border:1px solid #ddd;padding:.5em;min-height:6em;max-height:75vh;position:relative}
+#cr-frame svg{display:block}
 #cr-why{font-size:1.1em;min-height:1.5em}
+#cr-table{overflow:auto;max-width:100%}
+.legend{display:flex;flex-wrap:wrap;gap:.4em 1.2em;font-size:.85em;margin:.4em 0;padding:0;list-style:none}
+.legend span{display:inline-block;width:1.1em;height:.8em;vertical-align:middle;margin-right:.3em;
+  border:1px solid #374151;border-radius:2px}
 table.chainrule-steps{border-collapse:collapse;font-size:.9em}
 .chainrule-steps th,.chainrule-steps td{padding:.15em .6em;border-bottom:1px solid #eee;text-align:left}
 .chainrule-steps .num{text-align:right;font-variant-numeric:tabular-nums}
 .chainrule-steps tbody tr{cursor:pointer}
 .chainrule-steps tr.active{background:#fff3b0}
+@media (max-width:700px){body{margin:.5em}#cr-table{max-height:40vh}h1{font-size:1.2em}}
 """
 
 # Plain ES5, no libraries: the page must work opened from a disk, with no network and no kernel.
@@ -29,17 +36,43 @@ _SCRIPT = """
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
 /*patch*/
   var why = data("cr-explanations"), count = why.length, frame = document.getElementById("cr-frame");
-  var showFrame = filmPlayer(frame, data("cr-frames")), slider = document.getElementById("cr-slider");
+  var svg = frame.querySelector("svg"), film = data("cr-frames");
+  var showFrame = filmPlayer(frame, film), slider = document.getElementById("cr-slider");
   var prev = document.getElementById("cr-prev"), next = document.getElementById("cr-next");
   var counter = document.getElementById("cr-counter"), text = document.getElementById("cr-why");
   var rows = document.querySelectorAll("#cr-table tr[data-step]");
-  var current = -1;
+  var width = parseFloat(svg.getAttribute("width")), height = parseFloat(svg.getAttribute("height"));
+  var zoom = 1, current = -1;
+  function fitZoom() { return Math.min(1, (frame.clientWidth - 16) / width); }
+  function setZoom(z) {
+    zoom = Math.max(0.05, Math.min(4, z));
+    svg.setAttribute("width", (width * zoom) + "pt");
+    svg.setAttribute("height", (height * zoom) + "pt");
+    document.getElementById("cr-zoom-level").textContent = Math.round(zoom * 100) + "%";
+    reveal();
+  }
+  function reveal() {  // scroll the frame (only the frame) so that the active node is in view
+    var target = current >= 0 ? film.active : null;
+    if (!target) { return; }
+    var box = target.getBoundingClientRect(), view = frame.getBoundingClientRect();
+    var pad = 24;
+    if (box.left < view.left + pad || box.right > view.right - pad) {
+      frame.scrollLeft += (box.left + box.right) / 2 - (view.left + view.right) / 2;
+    }
+    if (box.top < view.top + pad || box.bottom > view.bottom - pad) {
+      frame.scrollTop += (box.top + box.bottom) / 2 - (view.top + view.bottom) / 2;
+    }
+    box = frame.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 40) {
+      window.scrollBy(0, box.top - 8);
+    }
+  }
   function show(i) {
     i = Math.max(0, Math.min(count - 1, i));
     if (i === current) { return; }
     current = i;
-    showFrame(i);
-    text.textContent = why[i];
+    film.active = showFrame(i);
+    text.textContent = "Step " + (i + 1) + " of " + count + ": " + why[i];
     slider.value = String(i);
     counter.textContent = "step " + (i + 1) + " / " + count;
     prev.disabled = i === 0;
@@ -48,10 +81,14 @@ _SCRIPT = """
       rows[k].className = Number(rows[k].getAttribute("data-step")) === i ? "active" : "";
     }
     document.body.setAttribute("data-step", String(i));
+    reveal();
   }
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
   slider.addEventListener("input", function () { show(Number(slider.value)); });
+  document.getElementById("cr-zoom-in").addEventListener("click", function () { setZoom(zoom * 1.25); });
+  document.getElementById("cr-zoom-out").addEventListener("click", function () { setZoom(zoom / 1.25); });
+  document.getElementById("cr-zoom-fit").addEventListener("click", function () { setZoom(fitZoom()); });
   for (var k = 0; k < rows.length; k++) {
     rows[k].addEventListener("click", function () { show(Number(this.getAttribute("data-step"))); });
   }
@@ -61,8 +98,24 @@ _SCRIPT = """
     if (to !== undefined) { e.preventDefault(); show(to); }
   });
   show(0);
+  setZoom(Math.max(fitZoom(), Math.min(1, 0.6)));  // readable: fit the width, but not below 60%
 })();
 """.replace("/*patch*/", PATCH_JS)
+
+
+def legend(trace: Any) -> str:
+    """The page's colour key: the highlights of a step, then the kinds of node."""
+    entries = [(HIGHLIGHT, "#ffffff", "the active op and its output, and the edge the step follows"),
+               (RECEIVING, "#ffffff", "the receiving node: its " + trace.SHOWS + " just changed")]
+    entries += [("#374151", KIND_FILL[kind], KIND_MEANING[kind]) for kind in KIND_FILL]
+    entries.append(("#374151", GROUP_FILL, "a collapsed neuron or layer (its outputs' data and grad)"))
+    items = "".join(
+        f'<li><span style="border:3px solid {colour};background:{fill}"></span>{html.escape(text)}</li>'
+        if colour in (HIGHLIGHT, RECEIVING) else
+        f'<li><span style="background:{fill}"></span>{html.escape(text)}</li>'
+        for colour, fill, text in entries)
+    dash = f"<li>{html.escape(NOT_COMPUTED_TEXT)} = not computed yet</li>"
+    return f'<ul class="legend" id="cr-legend">{items}{dash}</ul>'
 
 
 def page(trace: Any, title: str) -> str:
@@ -71,14 +124,15 @@ def page(trace: Any, title: str) -> str:
     >>> from chainrule import Value
     >>> from chainrule.viz.steps import record_backward
     >>> text = page(record_backward(Value(1.0) * 2), "<demo>")
-    >>> "<title>&lt;demo&gt;</title>" in text, text.count('id="cr-frames"')
-    (True, 1)
+    >>> "<title>&lt;demo&gt;</title>" in text, text.count('id="cr-frames"'), 'id="cr-legend"' in text
+    (True, 1, True)
     """
     if not len(trace):
         raise ValueError(f"nothing to step through: {trace.summary()}")
-    film = trace.filmstrip()
-    pack = pack_frames((film.changes(i) for i in range(len(trace))), film.layout_value)
-    explanations = [trace.explain(i) for i in range(len(trace))]
+    film = trace.film()
+    pack = pack_frames(film.start(), film.deltas())
+    pack["focus"] = film.focus()
+    explanations = [trace.steps[i].explanation for i in range(len(trace))]
     last = len(trace) - 1
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -95,10 +149,15 @@ def page(trace: Any, title: str) -> str:
 <input id="cr-slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="step">
 <button id="cr-next" type="button" title="next step (→)">next ▶</button>
 <span id="cr-counter">step 1 / {len(trace)}</span>
+<span class="zoom"><button id="cr-zoom-out" type="button" title="zoom out">−</button>
+<span id="cr-zoom-level">100%</span>
+<button id="cr-zoom-in" type="button" title="zoom in">+</button>
+<button id="cr-zoom-fit" type="button" title="fit the width">fit</button></span>
 </div>
+<p id="cr-why">{html.escape(trace.explain(0))}</p>
 <div id="cr-frame">{film.layout_svg}</div>
-<p id="cr-why">{html.escape(explanations[0])}</p>
-<div id="cr-table">{trace._repr_html_()}</div>
+{legend(trace)}
+<div id="cr-table">{trace.page_table()}</div>
 <script type="application/json" id="cr-frames">{script_json(pack)}</script>
 <script type="application/json" id="cr-explanations">{script_json(explanations)}</script>
 <script>{_SCRIPT}</script>

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.files import write_atomic
-from chainrule.viz.options import DotOptions
+from chainrule.viz.options import NAMES
 from chainrule.viz.steps import frames, page
+from chainrule.viz.steps.frames import FrameLimitError, Lit
 from chainrule.viz.steps.table import html_table, text_table
 
 
@@ -29,7 +30,8 @@ class SVGFrame(str):
 
 class Trace:
     """What backward and forward traces share: a sequence of steps that prints as a table, draws
-    frames, plays in a notebook and exports a page. Subclasses say what a row and a frame show.
+    frames, plays in a notebook and exports a page. Subclasses say what a row shows, and what each
+    step sets and lights in its frame (:meth:`sets`, :meth:`lit`).
 
     >>> from chainrule import Value
     >>> from chainrule.viz.steps import record_backward
@@ -40,14 +42,17 @@ class Trace:
 
     HEADERS: tuple[str, ...] = ()
     NUMERIC: tuple[bool, ...] = ()
+    NAME_COLUMNS: tuple[int, ...] = ()  # the columns that name nodes (each name is in the picture)
+    SHOWS = "grad"  # the number a step changes in its frame: "grad" (backward) or "data" (forward)
 
-    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any]) -> None:
+    def __init__(self, root: Any, names: dict[Any, str], steps: list[Any],
+                 view: dict[str, Any] | None = None) -> None:
         self.root = root
         self.names = names
         self.steps = steps
-        self.draw_options: dict[str, Any] = {"max_nodes": None}  # every step's node must be drawn
+        self.draw_options: dict[str, Any] = {"max_nodes": None, **(view or {})}  # every node is drawn
         self._svg: dict[int, str] = {}  # frame cache
-        self._film: frames.Filmstrip | None = None  # the one layout every frame is drawn on
+        self._film: frames.Film | None = None  # the one layout every frame is drawn on
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -76,34 +81,42 @@ class Trace:
         rows = [self._cells(step) for step in self.steps]
         return html_table(self.HEADERS, rows, self.NUMERIC, caption=self.summary())
 
-    def row_html(self, i: int) -> str:
-        """Step ``i``'s table row alone (with the header), as escaped HTML."""
+    def page_table(self) -> str:
+        """The table as the page shows it: without the last column (each step's sentence is shown
+        under the frame)."""
+        rows = [self._cells(step)[:-1] for step in self.steps]
+        return html_table(self.HEADERS[:-1], rows, self.NUMERIC[:-1], caption=self.summary())
+
+    def row_html(self, i: int, inline_style: bool = False) -> str:
+        """Step ``i``'s table row alone (with the header), as escaped HTML (``inline_style``: styled
+        on each cell, for hosts that drop style sheets)."""
         i = self._index(i)
-        return html_table(self.HEADERS, [self._cells(self.steps[i])], self.NUMERIC, first_row=i)
+        return html_table(self.HEADERS, [self._cells(self.steps[i])], self.NUMERIC, first_row=i,
+                          inline_style=inline_style)
+
+    def rows(self) -> list[list[str]]:
+        """Every step's table cells, as printed."""
+        return [self._cells(step) for step in self.steps]
 
     def drawn_with(self, **options: Any) -> Any:
         """The same steps, their frames drawn with other options of :func:`chainrule.viz.to_dot`
-        (``rankdir``, ``collapse="neuron"`` for an MLP, ``color_by``, ``legend``, ``max_nodes`` ...).
+        (``rankdir``, ``collapse="neuron"`` for an MLP, ``color_by`` ...).
 
         >>> from chainrule import Value
         >>> from chainrule.viz.steps import record_backward
         >>> record_backward(Value(2.0) * 3).drawn_with(rankdir="TB").draw_options
         {'max_nodes': None, 'rankdir': 'TB'}
         """
-        unknown = options.keys() - DotOptions.__annotations__.keys()
+        unknown = options.keys() - NAMES
         if unknown:
             raise TypeError(f"drawn_with: unknown drawing option(s) {', '.join(sorted(unknown))}")
-        taken = options.keys() & {"highlight_nodes", "highlight_edges", "grads", "data"}
+        taken = options.keys() & {"highlight_nodes", "highlight_edges", "grads", "data", "names", "max_nodes"}
         if taken:
-            raise TypeError(f"drawn_with: the stepper sets {', '.join(sorted(taken))} itself, per frame")
+            raise TypeError(f"drawn_with: the stepper sets {', '.join(sorted(taken))} itself")
         twin = copy.copy(self)
         twin.draw_options = {**self.draw_options, **options}
         twin._svg, twin._film = {}, None
         return twin
-
-    def frame_dot(self, i: int) -> str:
-        """The DOT text of frame ``i``: the graph as it stands at step ``i``, that step highlighted."""
-        return frames.frame_dot(self.root, {**self.draw_options, **self._frame_options(self._index(i))})
 
     def frame(self, i: int) -> SVGFrame:
         """Frame ``i`` as a picture Jupyter shows inline (the SVG text of :meth:`frame_svg`).
@@ -118,35 +131,41 @@ class Trace:
 
     def frame_svg(self, i: int) -> str:
         """Frame ``i`` as an inline ``<svg>`` element (then cached). Every frame is drawn on one
-        layout, so nodes keep their places from step to step."""
+        layout, so nodes keep their places from step to step: the active op and its output and the
+        edge in orange, the receiving node in blue."""
         i = self._index(i)
         if i not in self._svg:
-            self._svg[i] = self.filmstrip().svg(i)
+            self._svg[i] = self.film().svg(i)
         return self._svg[i]
 
-    def filmstrip(self) -> frames.Filmstrip:
+    def frame_dot(self, i: int) -> str:
+        """The DOT text of frame ``i``, as Graphviz would draw it alone (for checking and for other
+        tools; the frames are drawn from the one layout instead)."""
+        return self.film().frame_dot(self._index(i))
+
+    def film(self) -> frames.Film:
         """The one layout all frames share (laid out by Graphviz on first use), and each frame's changes.
 
         >>> from chainrule import Value
         >>> from chainrule.viz.steps import record_backward
         >>> trace = record_backward(Value(2.0, label="x") * 3)
-        >>> film = trace.filmstrip()
-        >>> film is trace.filmstrip(), film.layout_svg.startswith("<svg"), film.changes(1)[("n0", -1)]
+        >>> film = trace.film()
+        >>> film is trace.film(), film.layout_svg.startswith("<svg"), film.changes(1)[("n0", -1)]
         (True, True, 'grad 3')
         """
         if self._film is None:
-            self._film = frames.Filmstrip(self)
+            self._film = frames.Film(self)
         return self._film
 
     def widget(self) -> Any:
-        """A notebook player: slider, previous/next buttons, the frame and its table row."""
+        """A notebook player: slider, previous/next buttons, zoom, the frame and its table row."""
         from chainrule.viz.steps.widget import StepWidget  # imports ipywidgets, an optional extra
 
         return StepWidget(self)
 
     def to_html(self, title: str | None = None) -> str:
         """One self-contained HTML page (the picture once and each step's changes inlined, no
-        network) that steps with buttons, a slider and the arrow keys."""
+        network) that steps with buttons, a slider and the arrow keys, and zooms."""
         return page.page(self, title or self.summary().split(":")[0].capitalize())
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> Path:
@@ -164,15 +183,46 @@ class Trace:
         except (IndexError, TypeError):
             raise IndexError(f"no step {i!r}: this trace has {len(self.steps)} steps") from None
 
+    def layout_dot(self, options: dict[str, Any]) -> str:
+        """The DOT text of the one layout, drawn with ``options`` (the widest numbers, the names).
+        Square records: the same layout, and a third of the SVG of rounded ones."""
+        return frames_dot(self.root, options).replace("node [shape=Mrecord,", "node [shape=record,", 1)
+
+    def too_big_message(self, drawn: int) -> str:
+        """Why the frames are not drawn: ``drawn`` nodes, more than the stepper lays out."""
+        return (f"{self.summary().split(':')[0]}: the picture would have {drawn} nodes, more than the"
+                f" stepper lays out ({frames.STEP_NODE_LIMIT}); the table is complete (print(trace)),"
+                " and to see frames step a part of it: by='neuron' or by='layer' for a network,"
+                " focus='<a scope>', or a smaller graph")
+
     def summary(self) -> str:
         raise NotImplementedError
 
     def _cells(self, step: Any) -> list[str]:
         raise NotImplementedError
 
-    def _frame_options(self, i: int) -> dict[str, Any]:
+    def start_values(self) -> dict[Any, float | None]:
+        """The numbers the frames show before the first step."""
         raise NotImplementedError
 
-    def _layout_options(self) -> dict[str, Any]:
-        """The numbers to lay the graph out with: for each node, the widest it shows in any frame."""
+    def sets(self, i: int) -> list[tuple[Any, float | None]]:
+        """The numbers step ``i`` sets: ``(node, value)`` pairs."""
         raise NotImplementedError
+
+    def lit(self, i: int) -> Lit:
+        """What frame ``i`` highlights."""
+        raise NotImplementedError
+
+    def layout_values(self) -> dict[Any, float | None]:
+        """For each node, the widest number it shows in any frame (the layout is drawn with these)."""
+        raise NotImplementedError
+
+
+def frames_dot(root: Any, options: dict[str, Any]) -> str:
+    """The DOT text of ``root``'s graph drawn with ``options``."""
+    from chainrule import viz  # viz may import this package, so bind late
+
+    return viz.to_dot(root, **options)
+
+
+__all__ = ["FrameLimitError", "SVGFrame", "Trace"]

@@ -1,7 +1,8 @@
-"""The notebook player: a slider and previous/next buttons over a trace's frames and table rows.
+"""The notebook player: a slider, previous/next and zoom buttons over a trace's frames and table rows.
 
-Frames are rendered only when shown, and cached in the trace, so a graph of a few hundred nodes
-steps without re-rendering what was already seen.
+Frames are drawn only when shown (each is the one layout with its step's changes), and cached in
+the trace. The picture fits the cell's width (zoom in to scroll around it), and the table row is
+styled on each cell, so it reads the same in JupyterLab and in the classic Notebook.
 """
 
 from __future__ import annotations
@@ -45,10 +46,21 @@ class StepWidget:
         self.previous = widgets.Button(description="◀ previous", tooltip="previous step")
         self.next = widgets.Button(description="next ▶", tooltip="next step")
         self.counter = widgets.Label()
-        self.frame = widgets.HTML()
-        self.row = widgets.HTML()
-        controls = widgets.HBox([self.previous, self.slider, self.next, self.counter])
-        self.box = widgets.VBox([controls, self.frame, self.row])
+        small = widgets.Layout(width="2.5em")
+        self.zoom_out = widgets.Button(description="−", tooltip="zoom out", layout=small)
+        self.zoom_in = widgets.Button(description="+", tooltip="zoom in", layout=small)
+        self.fit = widgets.Button(description="fit", tooltip="fit the cell's width",
+                                  layout=widgets.Layout(width="3.5em"))
+        self.zoom = 1.0  # 1: the picture as wide as the cell
+        self.frame = widgets.HTML(layout=widgets.Layout(width="100%"))
+        self.row = widgets.HTML(layout=widgets.Layout(width="100%"))
+        controls = widgets.HBox([self.previous, self.slider, self.next, self.counter,
+                                 self.zoom_out, self.zoom_in, self.fit],
+                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
+        self.box = widgets.VBox([controls, self.frame, self.row], layout=widgets.Layout(width="100%"))
+        self.zoom_in.on_click(lambda _: self.set_zoom(self.zoom * 1.5))
+        self.zoom_out.on_click(lambda _: self.set_zoom(self.zoom / 1.5))
+        self.fit.on_click(lambda _: self.set_zoom(1.0))
         self.slider.observe(lambda change: self._show(change["new"]), names="value")
         self.previous.on_click(lambda _: self.go(self.slider.value - 1))
         self.next.on_click(lambda _: self.go(self.slider.value + 1))
@@ -63,13 +75,33 @@ class StepWidget:
         """Show step ``i`` (clamped to the first and last step)."""
         self.slider.value = max(0, min(len(self.trace) - 1, i))
 
+    def set_zoom(self, zoom: float) -> None:
+        """Scale the picture: 1 fits the cell's width, 2 is twice that (scroll to move around)."""
+        self.zoom = max(1.0, min(zoom, 16.0))
+        self._show(self.slider.value)
+
     def _show(self, i: int) -> None:
-        self.frame.value = self.trace.frame_svg(i)
+        self.frame.value = fitted(self.trace.frame_svg(i), self.zoom)
         explanation = html.escape(self.trace.explain(i))
-        self.row.value = f"<p>{explanation}</p>{self.trace.row_html(i)}"
+        table = self.trace.row_html(i, inline_style=True)
+        self.row.value = (f'<p style="margin:4px 0">{explanation}</p>'
+                          f'<div style="overflow-x:auto;max-width:100%">{table}</div>')
         self.counter.value = f"step {i + 1} / {len(self.trace)}"
         self.previous.disabled = i == 0
         self.next.disabled = i == len(self.trace) - 1
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.box._repr_mimebundle_(**kwargs)
+
+
+def fitted(svg: str, zoom: float = 1.0) -> str:
+    """The frame's ``<svg>`` scaled to ``zoom`` times the width of its box (1: fits it), inside a
+    box that scrolls when zoomed in.
+
+    >>> print(fitted('<svg width="300pt"></svg>', zoom=2))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="chainrule-frame" style="overflow:auto;max-width:100%;max-height:80vh"><svg
+    style="width:200%;height:auto;max-width:none" width="300pt"></svg></div>
+    """
+    width = f"{round(zoom * 100)}%"
+    svg = svg.replace("<svg", f'<svg style="width:{width};height:auto;max-width:none"', 1)
+    return f'<div class="chainrule-frame" style="overflow:auto;max-width:100%;max-height:80vh">{svg}</div>'
