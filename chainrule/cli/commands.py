@@ -138,7 +138,7 @@ def check(args: argparse.Namespace) -> int:
     >>> check(Namespace(formula="x * x", values=["x=3"], json=False))  # doctest: +ELLIPSIS
     x * x = 9
     <BLANKLINE>
-    gradcheck: 1 input(s), eps=1e-06: OK
+    gradcheck: 1 input(s), eps=0.001: OK
     ...
     0
     """
