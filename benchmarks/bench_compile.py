@@ -177,7 +177,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         command = "python benchmarks/bench_compile.py " + " ".join(argv if argv is not None else sys.argv[1:])
         text = bench.markdown(rows, HEADER, command.strip()).replace(
-            "# Benchmark results: chainrule vs micrograd 0.1.0", "# chainrule.compile vs micrograd 0.1.0")
+            "# Benchmark results: chainrule vs micrograd 0.1.0", "# chainrule.compile vs micrograd 0.1.0").replace(
+            "- bytes per node: tracemalloc, same graph, after backward, divided by the graph's node count",
+            "- bytes/node held: tracemalloc, what the compiled replay holds (beyond the recorded graph) per node of it")
         folder = os.path.dirname(os.path.abspath(__file__))
         bench.write_atomic(os.path.join(folder, "RESULTS_COMPILE.md"), text)
 
