@@ -44,11 +44,12 @@ def lab(tmp_path_factory):
     port, token = free_port(), secrets.token_hex(16)
     home = root / ".home"  # no settings, workspaces or announcements from the user's own Jupyter
     env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--ServerApp.port_retries=0", "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-               "jupyterlab.NeverCheckForUpdate"]
+               "--ServerApp.port_retries=0", "--allow-root",  # CI runs as root
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -112,7 +113,8 @@ def test_the_widget_fits_the_cell_and_shows_its_highlighted_node(lab):
         frame.scroll_into_view_if_needed()
         seen = page.evaluate(MEASURE_JS, HIGHLIGHT)
         svg, cell = seen["svg"], seen["cell"]
-        assert 100 < svg["width"] <= cell["width"] + 1 and cell["left"] - 1 <= svg["left"] < cell["right"], seen
+        assert 100 < svg["width"] <= cell["width"] + 1, seen  # the picture is as wide as the cell, no wider
+        assert cell["left"] - 1 <= svg["left"] < cell["right"], seen
         assert len(seen["lit"]) >= 1
         for node in seen["lit"]:  # inside the picture's box and on the screen
             assert seen["frame"]["left"] - 1 <= node["left"] and node["right"] <= seen["frame"]["right"] + 1
