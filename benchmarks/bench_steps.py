@@ -69,7 +69,8 @@ def main() -> None:
     for hidden in SIZES:
         row = measure(hidden, args.reps)
         print(f"| {row['model']} | {row['steps']:,} | {row['nodes']:,} | {row['layout']:.2f} |"
-              f" {row['export']:.3f} | {1e6 * row['export'] / row['steps']:.0f} | {row['bytes'] / 1000:,.0f} |"
+              f" {row['export']:.3f} | {1e6 * row['export'] / row['steps']:.0f} |"
+              f" {row['bytes'] / 1000:,.0f} |"
               f" {row['old']:.1f} |")
 
 

@@ -1,8 +1,9 @@
 """Per-node audit: check each op node's local gradients against its op's own forward.
 
-For a node ``y = op(x_0, ..., x_k)`` the rule ``op.local_grads`` claims dy/dx_i. The audit takes
-centred differences of ``op.forward`` at the node's input data (step eps * max(1, |x|), as in
-gradcheck), one input at a time, so a wrong
+For a node ``y = op(x_0, ..., x_k)`` the rule ``op.local_grads`` claims dy/dx_i. The audit estimates
+each partial numerically from ``op.forward`` at the node's input data (Richardson-extrapolated
+centred differences from step eps * max(1, |x|) down, with an error estimate, as in gradcheck),
+one input at a time, so a wrong
 rule is pinned to the op that has it rather than smeared over the whole gradient. This is the
 check to run after writing a custom :class:`~chainrule.engine.ops.Op`.
 """
@@ -11,18 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from chainrule.check.audit_report import AuditReport, NodeCheck
 from chainrule.check.gradcheck_inputs import check_eps, step_size
 from chainrule.check.gradcheck_report import SEVERITY, judge, relative_error
+from chainrule.check.numeric import Estimate, derivative
 from chainrule.engine.graph import topological_order
-from chainrule.engine.modes import nan_on_domain_error
+from chainrule.engine.modes import detect_anomaly, nan_on_domain_error
 from chainrule.engine.ops import FLOAT_MATH, Op
 from chainrule.engine.value import Value
 
 __all__ = ["AuditReport", "NodeCheck", "audit", "check_node"]
 
-DEFAULT_EPS = 1e-6  # same reasoning as gradcheck's: truncation and rounding both near 1e-10
+DEFAULT_EPS = 1e-3  # the first (largest) step, as gradcheck's
 DEFAULT_ATOL = 1e-8
 
 
@@ -43,7 +46,7 @@ def audit(root: Value, eps: float = DEFAULT_EPS, atol: float = DEFAULT_ATOL,
         raise TypeError(f"audit needs a Value (the root of a graph), got {type(root).__name__}: {root!r:.60}")
     order = topological_order(root)
     position = {node: i for i, node in enumerate(order)}
-    with nan_on_domain_error():  # an op undefined at x ± eps gives NaN: an "undefined" row
+    with nan_on_domain_error(), detect_anomaly(False):  # undefined at x ± h: NaN, not an error
         checks = tuple(
             check_node(node, i, eps, atol, [_name(p, position) for p in node.parents])
             for i, node in enumerate(order) if node.op is not None
@@ -71,31 +74,28 @@ def check_node(node: Value, index: int, eps: float, atol: float, names: Sequence
     except Exception as exc:
         exc.add_note(f"(raised by the local_grads rule of op {op.name!r} at node #{index}, inputs {xs!r})")
         raise
-    numeric, verdicts = [], []
-    for i in range(len(xs)):
-        slope, defined, kink, step = _partial(op, xs, i, eps, index)
-        numeric.append(slope)
-        a = analytic[i] if i < len(analytic) else math.nan
-        verdicts.append(judge(a, slope, atol, defined and math.isfinite(out), _at(op) if kink else "",
-                              step == 0))
+    estimates = [_partial(op, xs, i, eps, index) for i in range(len(xs))]
+    verdicts = [
+        judge(analytic[i] if i < len(analytic) else math.nan, e.value, atol, math.isfinite(out),
+              _at(op) if e.kink else "", e.zero_step, e.error)
+        for i, e in enumerate(estimates)
+    ]
+    numeric = tuple(e.value for e in estimates)
     band, note = _verdict(verdicts, len(analytic), len(xs))
     rel = tuple(relative_error(a, n) for a, n in zip(analytic, numeric))
-    return NodeCheck(index, op.name, node.label, tuple(names), tuple(xs), analytic, tuple(numeric),
-                     rel, band, note, node)
+    return NodeCheck(index, op.name, node.label, tuple(names), tuple(xs), analytic, numeric,
+                     rel, band, note, node, tuple(e.error for e in estimates))
 
 
-def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> tuple[float, bool, bool, float]:
-    """(d op / d x_i by centred difference with step eps * max(1, |x_i|), forward finite at both
-    points, branch flipped, step actually taken); the slope is NaN when that step rounds to 0."""
-    plus, minus = list(xs), list(xs)
-    h = step_size(xs[i], eps)
-    plus[i] += h
-    minus[i] -= h
-    f_plus, f_minus = _forward(op, plus, index), _forward(op, minus, index)
-    step = plus[i] - minus[i]  # the step actually taken
-    slope = (f_plus - f_minus) / step if step else math.nan
-    kink = op.branch is not None and op.branch(*plus) != op.branch(*minus)
-    return slope, math.isfinite(f_plus) and math.isfinite(f_minus), kink, step
+def _partial(op: Op, xs: list[float], i: int, eps: float, index: int) -> Estimate:
+    """d op / d x_i, estimated from op's forward with x_i moved (the other inputs held)."""
+    moved = list(xs)
+
+    def probe(t: float) -> tuple[float, Any]:
+        moved[i] = t
+        return _forward(op, moved, index), (op.branch(*moved) if op.branch is not None else None)
+
+    return derivative(probe, xs[i], step_size(xs[i], eps))
 
 
 def _at(op: Op) -> str:

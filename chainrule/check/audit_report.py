@@ -24,6 +24,7 @@ class NodeCheck:
     band: str
     note: str = ""
     node: Any = field(default=None, compare=False, repr=False)
+    numeric_errors: tuple[float, ...] = ()  # each numeric partial's error estimate (Richardson)
 
     @property
     def ok(self) -> bool:
@@ -44,7 +45,7 @@ class NodeCheck:
                 f"numeric {_numbers(self.numeric)}")
 
 
-_HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "rel error", "band", "note")
+_HEADER = ("#", "op", "label", "inputs", "analytic", "numeric", "± numeric", "rel error", "band", "note")
 
 
 @dataclass(frozen=True, repr=False)
@@ -97,9 +98,13 @@ class AuditReport(tables.TableReport):
 def _cells(checks: tuple[NodeCheck, ...]) -> list[tuple[str, ...]]:
     return [
         (str(c.index), c.op, c.label, _numbers(c.inputs), _numbers(c.analytic), _numbers(c.numeric),
-         ", ".join(tables.error(r) for r in c.rel_errors), c.band, c.note)
+         _errors(c.numeric_errors), _errors(c.rel_errors), c.band, c.note)
         for c in checks
     ]
+
+
+def _errors(xs: tuple[float, ...]) -> str:
+    return ", ".join(tables.error(x) for x in xs)
 
 
 def _numbers(xs: tuple[float, ...]) -> str:

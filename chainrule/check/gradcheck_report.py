@@ -19,13 +19,17 @@ SEVERITY = {"good": 0, "acceptable": 1, "kink": 2, "suspicious": 3, "undefined":
 
 
 def relative_error(analytic: float, numeric: float) -> float:
-    """|a - n| / max(|a|, |n|), and 0 when the two are equal (in particular both 0).
+    """|a - n| / max(|a|, |n|), 0 when the two are equal (in particular both 0), NaN when either is.
 
     >>> relative_error(1.0, 1.0), relative_error(0.0, 0.0), relative_error(2.0, 1.0)
     (0.0, 0.0, 0.5)
+    >>> relative_error(0.0, float("nan"))
+    nan
     """
     if analytic == numeric:
         return 0.0
+    if math.isnan(analytic) or math.isnan(numeric):
+        return math.nan  # max(0.0, nan) is 0.0: dividing would raise ZeroDivisionError
     return abs(analytic - numeric) / max(abs(analytic), abs(numeric))
 
 
@@ -43,21 +47,51 @@ def band_of(rel_error: float) -> str:
     return "wrong"
 
 
+SIGMAS = 3.0  # a disagreement counts once it exceeds this many numeric error estimates
+TOO_UNCERTAIN = 1e-4  # a numeric estimate this uncertain (relative) cannot confirm even "acceptable"
+
+
 def judge(analytic: float, numeric: float, atol: float, defined: bool, kink_at: str,
-          zero_step: bool = False) -> tuple[str, str]:
-    """(band, note) for one comparison. ``defined`` is False when f was not finite at x or x ± h;
-    ``zero_step`` is True when x ± h rounded back to x (no difference could be taken)."""
+          zero_step: bool = False, uncertainty: float = 0.0) -> tuple[str, str]:
+    """(band, note) for one comparison, judged against the numeric estimate's ``uncertainty``.
+
+    ``defined`` is False when f was not finite at x or at every step tried; ``zero_step`` is True
+    when x ± h rounded back to x. A failing band needs the disagreement to exceed SIGMAS times the
+    uncertainty (so rounding or curvature never raises a false alarm); a passing band must hold
+    however large the error within that margin is; a numeric estimate too uncertain to tell is
+    "undefined", with a note saying so.
+
+    >>> judge(1.0, 1.0 + 1e-6, 0.0, True, "", uncertainty=1e-4)
+    ('undefined', 'numeric estimate ± 0.0001 too uncertain to judge')
+    >>> judge(1.0, 1.5, 0.0, True, "", uncertainty=1e-9)
+    ('wrong', '')
+    """
     if zero_step:
         return "undefined", "step rounds to 0: x ± h == x in floats (use a larger eps)"
-    if not defined:
-        return "undefined", "not finite at x or x ± eps"
     if kink_at:
         return "kink", f"branch flips at {kink_at}"  # kink_at names a pole as "div #2 (a pole)"
-    band = band_of(relative_error(analytic, numeric))
-    if band != "good" and abs(analytic - numeric) <= atol:
+    if not defined or math.isnan(numeric):
+        return "undefined", "not finite at x or x ± h for every step h tried"
+    diff = abs(analytic - numeric)
+    band, note = _against_uncertainty(diff, max(abs(analytic), abs(numeric)), SIGMAS * uncertainty)
+    if band != "good" and diff <= atol:
         # Near a zero gradient the relative error is all rounding noise; the absolute one is not.
         return "good", f"abs error <= atol {atol:g}"
-    return band, ""
+    return band, note
+
+
+def _against_uncertainty(diff: float, scale: float, margin: float) -> tuple[str, str]:
+    if scale == 0:  # both exactly 0: agreement, as sure as the numeric estimate is
+        if margin == 0:
+            return "good", ""
+        scale = margin
+    surely = band_of(max(0.0, diff - margin) / scale)  # the least the error can be
+    if surely not in PASSING:
+        return surely, ""
+    if not margin / scale < TOO_UNCERTAIN:
+        return "undefined", f"numeric estimate ± {margin / SIGMAS:.2g} too uncertain to judge"
+    at_most = band_of((diff + margin) / scale)  # the most it can be
+    return (at_most, "") if at_most in PASSING else ("acceptable", "within the numeric uncertainty")
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,7 @@ class GradcheckRow:
     rel_error: float
     band: str
     note: str = ""
+    numeric_error: float = 0.0  # the numeric estimate's own error estimate (Richardson)
 
     @property
     def ok(self) -> bool:
@@ -92,7 +127,7 @@ class GradcheckError(AssertionError):
         self.report = report
 
 
-_HEADER = ("input", "value", "analytic", "numeric", "abs error", "rel error", "band", "note")
+_HEADER = ("input", "value", "analytic", "numeric", "± numeric", "abs error", "rel error", "band", "note")
 
 
 @dataclass(frozen=True, repr=False)
@@ -134,7 +169,8 @@ class GradcheckReport(tables.TableReport):
             return
         message = (
             f"gradcheck failed for {len(self.failures)} of {len(self.rows)} input(s); worst: "
-            f"{worst.name} = {worst.value!r}: analytic {worst.analytic!r}, numeric {worst.numeric!r}, "
+            f"{worst.name} = {worst.value!r}: analytic {worst.analytic!r}, numeric {worst.numeric!r} "
+            f"(± {worst.numeric_error:.2g}), "
             f"relative error {worst.rel_error:.3g} ({worst.band})"
         )
         hint = "audit(root) names the node whose local gradient rule is wrong"
@@ -159,7 +195,8 @@ class GradcheckReport(tables.TableReport):
 def _cells(rows: tuple[GradcheckRow, ...]) -> list[tuple[str, ...]]:
     g, e = tables.number, tables.error
     return [
-        (r.name, g(r.value), g(r.analytic), g(r.numeric), e(r.abs_error), e(r.rel_error), r.band, r.note)
+        (r.name, g(r.value), g(r.analytic), g(r.numeric), e(r.numeric_error), e(r.abs_error),
+         e(r.rel_error), r.band, r.note)
         for r in rows
     ]
 

@@ -125,8 +125,9 @@ def enable_grad() -> AbstractContextManager[None]:
     return _Switch("grad_enabled", True)
 
 
-def detect_anomaly() -> AbstractContextManager[None]:
-    """Raise :class:`AnomalyError` at the first op whose value or gradient is NaN or inf.
+def detect_anomaly(enabled: bool = True) -> AbstractContextManager[None]:
+    """Raise :class:`AnomalyError` at the first op whose value or gradient is NaN or inf
+    (``enabled=False`` turns that off inside, as gradcheck does for its own probes).
 
     >>> from chainrule import Value, detect_anomaly
     >>> with detect_anomaly():
@@ -135,7 +136,7 @@ def detect_anomaly() -> AbstractContextManager[None]:
     ...
     chainrule.engine.errors.AnomalyError: forward of exp produced inf (inputs: z=1000.0)
     """
-    return _Switch("anomaly", True)
+    return _Switch("anomaly", bool(enabled))
 
 
 def nan_on_domain_error() -> AbstractContextManager[None]:

@@ -36,8 +36,9 @@ class Domain:
     a small gap away from it) or, for an n-ary op, for several numbers of inputs. ``exact``: the op
     as a Python expression over SymPy's names and ``x`` (one input), ``a, b`` (two) or ``xs`` (any
     number): the tests differentiate it symbolically and compare with ``local_grads``.
-    ``at_crossing``: for an op with a kink or a pole, a point whose x ± h straddles it (checks must
-    call that a kink, not a failure); empty when the far side is outside the domain (``x ** -0.5``).
+    ``at_crossing``: for an op with a kink or a pole, a point whose x ± h straddles it for every step
+    the checks try (they must call that a kink, not a failure); empty when the far side is outside
+    the domain (``x ** -0.5``).
 
     >>> Domain((((0.05, 10.0),),), "log(x)").boxes[0]
     ((0.05, 10.0),)
@@ -306,7 +307,7 @@ OPS: dict[str, Op] = _table(
        explain=("/ : local = 1 / {other} = {local}",
                 "/ : local = -output / {input} = -{out} / {x} = {local}"),
        domain=Domain((((-3.0, 3.0), (0.5, 3.0)), ((-3.0, 3.0), (-3.0, -0.5))), "a / b",
-                     at_crossing=(1.0, 1e-7))),
+                     at_crossing=(1.0, 1e-300))),  # 1e-7 is checked: steps shrink below it
     Op("neg", "-", lambda x: -x, constant_partials=(-1.0,), rule="negate",
        explain="negation flips the sign: local -1", domain=Domain(_LINE, "-x")),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,),
@@ -412,7 +413,9 @@ def power(k: float) -> Op:
 
 
 def _power_crossing(k: float) -> tuple[float, ...]:
-    return (1e-7,) if k < 0 and k.is_integer() else ()  # x ** -0.5 has no x < 0 side to cross to
+    if not (k < 0 and k.is_integer()):
+        return ()  # x ** -0.5 has no x < 0 side to cross to
+    return (10.0 ** (-300 / -k),)  # so close to 0 that every step straddles it, x ** k still finite
 
 
 def _power_boxes(k: float) -> tuple[Box, ...]:

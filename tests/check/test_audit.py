@@ -71,9 +71,14 @@ def test_kinks_are_reported_not_failed():
     assert "branch flips at max" in report.kinks[-1].note
 
 
-def test_an_op_undefined_within_eps_is_undefined():
-    report = audit(Value(1e-7).log())
+def test_an_op_undefined_at_x_minus_h_for_every_step_is_undefined():
+    report = audit(Value(0.0) ** 0.5)
     assert report.first_failure.band == "undefined" and not report.ok
+
+
+def test_near_the_edge_of_its_domain_an_op_is_checked_with_smaller_steps():
+    check = audit(Value(1e-7).log()).nodes[0]
+    assert check.band == "good" and check.numeric[0] == pytest.approx(1e7, rel=1e-9)
 
 
 def test_a_node_whose_value_is_not_finite_is_undefined():
@@ -129,7 +134,7 @@ def test_text_html_and_escaping():
     y.label = "a&b"
     report = audit(y * 2)
     lines = str(report).splitlines()
-    assert lines[0].startswith("audit: 2 op node(s), eps=1e-06: FAILED at 1 node(s)")
+    assert lines[0].startswith("audit: 2 op node(s), eps=0.001: FAILED at 1 node(s)")
     assert lines[1].split()[:4] == ["#", "op", "label", "inputs"]
     html = report._repr_html_()
     assert "<i>" not in html and "&lt;i&gt;x&lt;/i&gt;" in html and "a&amp;b" in html

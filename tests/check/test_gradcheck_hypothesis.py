@@ -15,6 +15,7 @@ from chainrule import Value, topological_order
 from chainrule.check.audit import audit
 from chainrule.check.gradcheck import gradcheck
 from chainrule.check.gradcheck_inputs import step_size
+from chainrule.check.numeric import derivative
 
 UNARY = {
     "tanh": lambda v: v.tanh(),
@@ -92,11 +93,11 @@ def test_checking_leaves_every_node_as_it_was(expr, point):
 
 @given(expressions, points)
 def test_numeric_gradients_equal_those_from_rebuilding_the_expression(expr, point):
-    f, eps = as_function(expr), 1e-6
+    f, eps = as_function(expr), 1e-3
     report = gradcheck(f, point, eps=eps)
     for i, row in enumerate(report):
-        plus, minus = list(point), list(point)
-        plus[i] += step_size(point[i], eps)  # eps * max(1, |x|)
-        minus[i] -= step_size(point[i], eps)
-        rebuilt = (f(*map(Value, plus)).data - f(*map(Value, minus)).data) / (plus[i] - minus[i])
-        assert row.numeric == rebuilt or (math.isnan(row.numeric) and math.isnan(rebuilt))
+        def rebuilt(t: float, i: int = i) -> tuple[float, None]:
+            return f(*[Value(t if j == i else x) for j, x in enumerate(point)]).data, None
+
+        expected = derivative(rebuilt, point[i], step_size(point[i], eps)).value
+        assert row.numeric == expected or (math.isnan(row.numeric) and math.isnan(expected))
