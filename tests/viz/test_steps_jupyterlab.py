@@ -109,9 +109,14 @@ def test_the_widget_fits_the_cell_and_shows_its_highlighted_node(lab):
         page.wait_for_selector("text=/\\| Idle/", timeout=120_000)  # the kernel has started
         page.click("div.lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
         page.click("li[role='menuitem'] >> text=Run All Cells", timeout=30_000)
-        frame = page.wait_for_selector(".jp-OutputArea-output .chainrule-frame svg", timeout=180_000)
-        frame.scroll_into_view_if_needed()
-        seen = page.evaluate(MEASURE_JS, HIGHLIGHT)
+        page.wait_for_selector(".jp-OutputArea-output .chainrule-frame svg", timeout=180_000)
+        for _ in range(60):  # the cells still running above may move the player: measure once it is still
+            page.locator(".chainrule-frame").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            seen = page.evaluate(MEASURE_JS, HIGHLIGHT)
+            height = seen["window"]["height"]
+            if seen["lit"] and all(0 <= n["top"] and n["bottom"] <= height for n in seen["lit"]):
+                break
         svg, cell = seen["svg"], seen["cell"]
         assert 100 < svg["width"] <= cell["width"] + 1, seen  # the picture is as wide as the cell, no wider
         assert cell["left"] - 1 <= svg["left"] < cell["right"], seen
