@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def test_a_fifo_is_written_through_not_replaced(tmp_path: Path) -> None:
 def test_dev_null_stays_a_device(tmp_path: Path) -> None:
     devnull = Path(os.devnull)
     before = devnull.stat()
+    if not stat.S_ISCHR(before.st_mode):
+        pytest.skip(f"{devnull} is not a character device here")
     write_atomic(devnull, b"nothing")
     MLP(1, [1]).save(devnull)
     after = devnull.stat()
@@ -123,7 +126,8 @@ def test_a_module_that_refers_to_its_parent_or_itself_works(tmp_path: Path) -> N
     twin.b.data = 0.0
     twin.load(path)
     assert twin.state_dict() == model.state_dict()
-    assert repr(model).splitlines() == ["_Parent(parameters=3)", "  (child): _Child(parameters=3)"]  # its parent's too
+    # the child's parameters include its parent's, through child.parent
+    assert repr(model).splitlines() == ["_Parent(parameters=3)", "  (child): _Child(parameters=3)"]
 
 
 def test_a_very_deep_chain_of_modules_needs_no_recursion() -> None:
