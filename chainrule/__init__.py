@@ -30,6 +30,8 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(["AuditReport", "audit"], "chainrule.check.audit"),
     **dict.fromkeys(["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_parameters"],
                     "chainrule.check.gradcheck"),
+    **dict.fromkeys(["Jacobian", "forward_grad", "jacobian"], "chainrule.engine.forward"),
+    **dict.fromkeys(["PathsReport", "paths"], "chainrule.check.paths"),
     **dict.fromkeys(["draw", "to_svg"], "chainrule.viz"),
     "step_through": "chainrule.viz.steps",
 }
@@ -67,6 +69,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ provides these
     from chainrule.check.audit import AuditReport, audit
     from chainrule.check.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
+    from chainrule.check.paths import PathsReport, paths
     from chainrule.engine import (
         NOT_COMPUTED,
         OPS,
@@ -83,6 +86,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
         no_grad,
         topological_order,
     )
+    from chainrule.engine.forward import Jacobian, forward_grad, jacobian
 
     # exp, log, ..., maximum, minimum are made from the op table (chainrule.engine.functions.FUNCTIONS)
     from chainrule.engine.functions import abs as abs
@@ -96,7 +100,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
 # __all__ itself is these and the op table's functions (exp, ..., maximum; see __getattr__)
 _ALL = [
     "AnomalyError", "AuditReport", "Constant", "DomainError", "GradcheckError", "GradcheckReport",
-    "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "Value", "audit", "detect_anomaly", "draw",
-    "gradcheck", "gradcheck_parameters", "name_scope", "nan_on_domain_error", "no_grad", "step_through",
-    "to_svg", "topological_order",
+    "Jacobian", "LocalGradsError", "NOT_COMPUTED", "OPS", "Op", "Parameter", "PathsReport", "Value",
+    "audit", "detect_anomaly", "draw", "forward_grad", "gradcheck", "gradcheck_parameters", "jacobian",
+    "name_scope", "nan_on_domain_error", "no_grad", "paths", "step_through", "to_svg", "topological_order",
 ]

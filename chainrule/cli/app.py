@@ -9,7 +9,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 
-from chainrule.cli import commands
+from chainrule.cli import commands, paths
 from chainrule.cli.commands import CommandError
 from chainrule.cli.parser import build_parser, options_first
 from chainrule.formula import FormulaError
@@ -17,6 +17,7 @@ from chainrule.viz import RendererChoiceError, RenderError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "draw": commands.draw, "steps": commands.steps, "check": commands.check, "demo": commands.demo,
+    "paths": paths.paths,
 }
 
 FAILED, REFUSED = 1, 2

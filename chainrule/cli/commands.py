@@ -79,7 +79,8 @@ def draw(args: argparse.Namespace) -> int:
 
 
 def steps(args: argparse.Namespace) -> int:
-    """``chainrule steps``: every chain-rule application as a table; --html the stepper page.
+    """``chainrule steps``: every chain-rule application as a table; --html the stepper page;
+    ``--forward --wrt x``: forward mode's steps instead.
 
     Intermediate nodes are named by their sub-formula when short (``a*b``), the root by the formula.
     ``--by neuron``/``layer`` and ``--focus SCOPE`` step by recorded scopes (a formula has none, so
@@ -93,9 +94,15 @@ def steps(args: argparse.Namespace) -> int:
     from chainrule.viz.steps import record_backward
 
     formula = parse_formula(args.formula)
-    root, _ = formula.build_named(parse_values(args.values))
+    root, leaves = formula.build_named(parse_values(args.values))
     if root.is_leaf:
         raise CommandError(f"{formula.text!r} is a single value: there is no chain rule to step through", 2)
+    if getattr(args, "forward", False):
+        from chainrule.cli.paths import forward_steps
+
+        return forward_steps(args, formula, root, leaves)
+    if getattr(args, "wrt", None) is not None:
+        raise FormulaError("--wrt is for --forward: the backward pass reaches every variable at once")
     try:
         by, focus = getattr(args, "by", None) or "node", getattr(args, "focus", None)
         trace = record_backward(root, by=by, focus=focus)

@@ -32,6 +32,7 @@ examples:
   chainrule draw "tanh(w*x + b)" x=2 w=-3 b=6.88 -o graph.svg
   chainrule steps "x*y + x" x=2 y=3
   chainrule check "log(1 + exp(a*b))" a=0.5 b=-1.5
+  chainrule paths "x*y + x" x=2 y=3 --wrt x
   chainrule demo --out demo --steps 100
 
 {FORMULAS}
@@ -56,9 +57,13 @@ Print every chain-rule application of the backward pass as a table (node, upstre
 local gradient, contribution, the input's gradient before and after); --html writes a page
 with previous/next buttons that works in any browser.
 
+With --forward --wrt NAME, print forward mode instead: the tangent d node / d NAME pushed from
+NAME to the output, one step per product (tangent in × local = contribution).
+
 examples:
   chainrule steps "x*y + x" x=2 y=3
   chainrule steps "tanh(w*x + b)" x=2 w=-3 b=6.88 --html steps.html
+  chainrule steps "x*y + x" x=2 y=3 --forward --wrt x
 
 {FORMULAS}
 
@@ -78,6 +83,21 @@ exit status: 0 when every gradient passes; 1 when any is wrong, or on a math err
 2 refused formula, values or options
 
 {FORMULAS}"""
+
+PATHS = f"""\
+Explain one gradient: d formula / d NAME is the sum, over every path from NAME to the output, of
+the product of the local derivatives along it. Lists the largest paths first (at most
+--max-paths), counts and sums all of them, and compares the sum with the gradient from backward.
+--html writes a page that walks path by path; -o a picture with path --path lit.
+
+examples:
+  chainrule paths "x*y + x" x=2 y=3 --wrt x
+  chainrule paths "sin(x) * cos(x) * x" x=0.5 --max-paths 2 --html paths.html
+  chainrule paths "x*x + x" x=3 -o path.svg --path 2
+
+{FORMULAS}
+
+{EXIT_STATUS.format(" or a sum that differs from the gradient")}"""
 
 DEMO = """\
 Train an MLP (2-16-16-1, as in micrograd's demo) on the two-moons data set, print its training
@@ -129,9 +149,23 @@ def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = _formula_parser(subparsers, "steps", "print the backward pass step by step", STEPS)
     sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
+    sub.add_argument("--forward", action="store_true", help="step through forward mode (needs --wrt)")
+    sub.add_argument("--wrt", metavar="NAME", help="with --forward: the variable the tangents are taken by")
     sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
                      help="one step per chain-rule application (node, the default), or per neuron / layer")
     sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
+    return sub
+
+
+def _paths(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = _formula_parser(subparsers, "paths", "explain a gradient as a sum over paths", PATHS)
+    sub.add_argument("--wrt", metavar="NAME", help="the variable (optional if the formula has one)")
+    sub.add_argument("--max-paths", type=_positive, default=20, metavar="N",
+                     help="list at most N paths, the largest first (default: 20)")
+    sub.add_argument("--html", metavar="FILE", help="also write a page that walks path by path")
+    sub.add_argument("-o", "--output", metavar="FILE",
+                     help="also write a picture with one path lit (.svg, .dot, ...)")
+    sub.add_argument("--path", type=_positive, default=1, metavar="K", help="the path -o lights (default: 1)")
     return sub
 
 
@@ -165,12 +199,13 @@ def _positive(text: str) -> int:
 _positive.__name__ = "integer"  # argparse names the type in its message
 
 _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = {
-    "draw": _draw, "steps": _steps, "check": _check, "demo": _demo,
+    "draw": _draw, "steps": _steps, "check": _check, "paths": _paths, "demo": _demo,
 }
 
 
-FORMULA_COMMANDS = ("draw", "steps", "check")
-_TAKES_A_VALUE = {"-o", "--output", "--html", "--by", "--focus"}  # formula commands' options with a value
+FORMULA_COMMANDS = ("draw", "steps", "check", "paths")
+# the formula commands' options that take a value
+_TAKES_A_VALUE = {"-o", "--output", "--html", "--by", "--focus", "--wrt", "--max-paths", "--path"}
 _SHORT_OPTIONS = {"-o", "-h"}  # matched exactly: "-omega*x" is a formula, not "-o mega*x"
 
 

@@ -17,7 +17,8 @@
 
 import chainrule
 from chainrule import Value
-from chainrule.viz import draw
+from chainrule.nn import MLP
+from chainrule.viz import draw, draw_path
 from chainrule.viz.steps import record_forward, step_through
 
 # %% [markdown]
@@ -223,3 +224,94 @@ print(f"{len(page) / 1000:.0f} kB of HTML for {len(steps)} steps")
 # **Summary.** Every gate multiplies the gradient arriving from above by its own local gradient:
 # add gates distribute, multiply gates swap, max gates route, and a value used twice adds up its
 # contributions. A whole network's backward pass is nothing more than this, repeated gate by gate.
+
+# %% [markdown]
+# ## Why this gradient: the sum over paths
+#
+# Unroll the chain rule over a whole graph and it says: **a leaf's gradient is the sum, over every
+# path from the leaf to the output, of the product of the local derivatives along the path.**
+# A *diamond* shows it: $x$ feeds two gates, $a = 2x$ and $b = \sin x$, which meet again in
+# $y = a\,b$. Two paths lead from $x$ to $y$, and `chainrule.paths` lists them with their products.
+
+# %%
+x = Value(3.0, label="x")
+a, b = 2 * x, x.sin()
+a.label, b.label = "a", "b"
+y = a * b
+y.label = "y"
+y.backward()
+report = chainrule.paths(y, x)
+report
+
+# %% [markdown]
+# Each row is one path; its product multiplies the local derivative on each edge
+# ($\partial a/\partial x = 2$, then $\partial y/\partial a = b$). The two products add up to
+# `x.grad`, and the report says so. The picture lights one path (here the larger one, through $b$);
+# `chainrule.draw(y, **report.highlight(0))` does the same with no caption, and
+# `chainrule.viz.save_paths_html(report, "paths.html")` writes a page that walks path by path.
+
+# %%
+draw_path(report, 0)
+
+# %% [markdown]
+# Paths multiply: 30 stacked diamonds have $2^{30}$ of them, over a billion. The report still lists
+# only the largest few (a best-first search) and adds up **all** of them by dynamic programming:
+# each node's share is computed once and reused by every path through it, which is what backprop
+# (and forward mode) do.
+
+# %%
+x = Value(0.3, label="x")
+y = x
+for _ in range(30):
+    y = y.sin() * y.cos()
+y.label = "y"
+y.backward()
+deep = chainrule.paths(y, x, max_paths=3)
+print(deep.summary())
+print(deep.verdict())
+print(f"{deep.count:,} paths, {deep.left_out:,} left out; the search took {deep.result.work} steps")
+
+# %% [markdown]
+# ## Forward mode beside reverse mode
+#
+# The same local derivatives can be multiplied in the other order. **Forward mode** starts at one
+# input $x$ with tangent $1$ and pushes $\partial\,\text{node}/\partial x$ towards the output:
+# each node's tangent is the sum of (its input's tangent × local derivative). One forward pass gives
+# the derivative of *every output* with respect to *one input*; one reverse pass (backward) gives
+# the derivative of *one output* with respect to *every input*. Stepping through forward mode on the
+# diamond: each step is *tangent in × local = contribution*.
+
+# %%
+x = Value(3.0, label="x")
+a, b = 2 * x, x.sin()
+a.label, b.label = "a", "b"
+y = a * b
+y.label = "y"
+forward = step_through(y, mode="forward", wrt=x)
+forward
+
+# %%
+y.backward()
+print(f"forward mode: {chainrule.forward_grad(y, x):.12f}")
+print(f"reverse mode: {x.grad:.12f}")
+
+# %% [markdown]
+# Which order is cheaper depends on the shape. A 2-4-1 MLP has 17 parameters and one output: its
+# gradient takes **17 forward passes but one reverse pass**, which is why training uses reverse
+# mode. Its first layer, 4 outputs of 2 inputs, goes the other way: 2 forward passes against 4
+# reverse ones. `chainrule.jacobian` computes the matrix either way and reports the passes.
+
+# %%
+model = MLP(2, [4, 1], seed=1)
+inputs = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
+out = model(inputs)
+params = model.parameters()
+by_forward = chainrule.jacobian(out, params, mode="forward")
+by_reverse = chainrule.jacobian(out, params, mode="reverse")
+print(by_forward.summary())
+print(by_reverse.summary())
+print("largest difference between the two:", max(abs(f - r) for f, r in zip(by_forward[0], by_reverse[0])))
+
+# %%
+layer = chainrule.jacobian(model.layers[0](inputs), inputs, mode="forward")
+layer

@@ -11,11 +11,18 @@
 """
 
 from chainrule.viz.steps.backward import BackwardStep, BackwardTrace, record_backward, step_through
-from chainrule.viz.steps.forward import ForwardStep, ForwardTrace, record_forward
+from chainrule.viz.steps.forward import (
+    ForwardStep,
+    ForwardTrace,
+    TangentStep,
+    TangentTrace,
+    record_forward,
+    record_tangents,
+)
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.steps.widget import StepWidget
 
 __all__ = [
     "BackwardStep", "BackwardTrace", "ForwardStep", "ForwardTrace", "StepWidget", "Trace",
-    "record_backward", "record_forward", "step_through",
+    "TangentStep", "TangentTrace", "record_backward", "record_forward", "record_tangents", "step_through",
 ]

@@ -15,6 +15,7 @@ from chainrule.engine.anomaly import anomaly_hook
 from chainrule.viz.clusters import collapse_prefix, find_groups, in_scope
 from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import backward_rule, backward_sentence
+from chainrule.viz.steps.forward import record_tangents
 from chainrule.viz.steps.frames import Lit
 from chainrule.viz.steps.naming import check_root, node_names, scope_name
 from chainrule.viz.steps.trace import Trace
@@ -416,13 +417,16 @@ def _name_boxes(order: list[Value], root: Value, view: dict[str, Any], names: di
             names[node] = name
 
 
-def step_through(root: Value, *, constants: bool = True, by: str = "node", focus: str | None = None
-                 ) -> BackwardTrace:
+def step_through(root: Value, *, constants: bool = True, by: str = "node", focus: str | None = None,
+                 mode: str = "backward", wrt: Value | None = None) -> Trace:
     """A backward lesson from scratch: clear earlier gradients, then :func:`record_backward`
     (``constants=False``: without the steps into constants; ``by`` and ``focus`` as there).
 
     Past :data:`~chainrule.viz.steps.frames.STEP_NODE_LIMIT` drawn nodes, a network (a graph with
     recorded scopes) is stepped by neuron, or by layer, with a warning saying so.
+
+    ``mode="forward", wrt=x`` steps through forward mode instead: the tangents d node / d x pushed
+    from ``x`` to ``root`` (:func:`~chainrule.viz.steps.forward.record_tangents`; no grad changes).
 
     >>> from chainrule import Value
     >>> x = Value(3.0, label="x")
@@ -432,9 +436,21 @@ def step_through(root: Value, *, constants: bool = True, by: str = "node", focus
     (0.0, 2.0)
     >>> len(trace), len(step_through(x * 2, constants=False)), x.grad
     (2, 1, 2.0)
+    >>> step_through(x * x, mode="forward", wrt=x).result
+    6.0
     """
     check_root(root, "step_through")
     _check_flag(constants, "step_through")
+    if mode == "forward":
+        if wrt is None:
+            raise TypeError("step_through: mode='forward' needs wrt=, the input to differentiate by")
+        if by != "node" or focus is not None:
+            raise TypeError("step_through: by= and focus= group backward steps; forward mode steps by node")
+        return record_tangents(root, wrt)
+    if mode != "backward":
+        raise ValueError(f"step_through: mode must be 'backward' or 'forward', got {mode!r}")
+    if wrt is not None:
+        raise TypeError("step_through: wrt= is for mode='forward' (backward reaches every input at once)")
     root.zero_grad()
     if by == "node" and focus is None:
         by = _coarser_if_big(root, by)

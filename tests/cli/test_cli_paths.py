@@ -1,0 +1,74 @@
+"""``chainrule paths`` and ``chainrule steps --forward``: in-process, and as the installed console script."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainrule import Value
+
+
+def test_paths_lists_each_path_and_agrees_with_backward(cli) -> None:
+    result = cli("paths", "x*y + x", "x=2", "y=3", "--wrt", "x")
+    assert result.status == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "d(x*y + x)/dx as a sum over 2 paths (largest first): 3 + 1 = 4"
+    assert "x → x*y → x*y + x  3 × 1" in result.out and lines[-1] == "sum over all 2 paths = 4 = x.grad ✓"
+
+
+def test_paths_with_a_single_variable_needs_no_wrt_and_limits_the_listing(cli) -> None:
+    result = cli("paths", "sin(x) * cos(x) * x", "x=0.5", "--max-paths", "2")
+    assert result.status == 0, result.err
+    x = Value(0.5)
+    y = x.sin() * x.cos() * x
+    y.backward()
+    assert "as a sum over 3 paths" in result.out and "1 smaller paths left out (max_paths=2)" in result.out
+    assert f"= {x.grad:.4g} = x.grad ✓" in result.out
+
+
+def test_paths_writes_the_page_and_a_picture_of_one_path(cli, tmp_path) -> None:
+    result = cli("paths", "x*x + x", "x=3", "--html", "walk.html", "-o", "path.dot", "--path", "3")
+    assert result.status == 0, result.err
+    page = (tmp_path / "walk.html").read_text(encoding="utf-8")
+    assert page.count('<tr class="cr-path-row"') == 3 and "= x.grad ✓" in page
+    dot = (tmp_path / "path.dot").read_text(encoding="utf-8")
+    assert "path 3 of 3: x → x*x + x" in dot and 'id="n2_in1", color="#ea580c"' in dot
+    assert "wrote walk.html" in result.err and "wrote path.dot" in result.err
+
+
+def test_paths_refusals_exit_2_and_name_the_problem(cli, tmp_path) -> None:
+    needs = cli("paths", "x*y", "x=1", "y=2")
+    assert needs.status == 2 and needs.err.endswith("--wrt is needed: the formula has the variables x, y\n")
+    bad = cli("paths", "x*y", "x=1", "y=2", "--wrt", "z")
+    assert bad.status == 2 and "--wrt 'z' is not a variable of the formula (its variables: x, y)" in bad.err
+    far = cli("paths", "x*x", "x=1", "-o", "p.svg", "--path", "5")
+    assert far.status == 2 and "--path 5: the report lists 2 path(s)" in far.err
+    assert not (tmp_path / "p.svg").exists()
+    assert cli("paths", "x*x", "x=1", "--max-paths", "0").status == 2  # argparse: must be at least 1
+
+
+def test_steps_forward_prints_the_tangent_steps(cli) -> None:
+    result = cli("steps", "x*y + x", "x=2", "y=3", "--forward", "--wrt", "x")
+    assert result.status == 0, result.err
+    first, header, *rows = result.out.splitlines()
+    assert first.startswith("forward mode d/dx of x*y + x: 3 chain-rule steps") and first.endswith("= 4")
+    assert header.split()[:3] == ["#", "input", "tangent"] and len(rows) == 3
+    assert "x's tangent passes into x*y + x's tangent unchanged" in rows[2]
+
+
+def test_steps_forward_refusals(cli) -> None:
+    assert cli("steps", "x*y", "x=2", "y=3", "--forward").status == 2
+    wrt_alone = cli("steps", "x*y", "x=2", "y=3", "--wrt", "x")
+    assert wrt_alone.status == 2 and "--wrt is for --forward" in wrt_alone.err
+
+
+@pytest.mark.slow
+def test_console_script_paths_and_forward_steps(run, tmp_path) -> None:
+    done = run("paths", "tanh(w*x + b)", "x=2", "w=-3", "b=6.88", "--wrt", "w", "--html", "p.html")
+    assert done.status == 0, done.err
+    x, w, b = Value(2.0), Value(-3.0), Value(6.88)
+    (w * x + b).tanh().backward()
+    assert f"= {w.grad:.4g} = w.grad ✓" in done.out and (tmp_path / "p.html").exists()
+    stepped = run("steps", "-x*y + x", "x=2", "y=3", "--forward", "--wrt=x", "--html", "f.html")
+    assert stepped.status == 0, stepped.err
+    assert stepped.out.splitlines()[0].endswith("= -2")
+    assert "Forward mode d/dx" in (tmp_path / "f.html").read_text(encoding="utf-8")
