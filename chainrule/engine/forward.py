@@ -9,6 +9,7 @@ n inputs takes n forward passes or m reverse passes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -221,7 +222,7 @@ def _names(nodes: list[Value], positions: dict[Value, int]) -> tuple[str, ...]:
     """Row or column names as the pictures name nodes: the label under its scope path
     (``layers.0.neurons.1.w.0``), else op and topological position; a repeated name gets its position."""
     names = [_name(node, positions.get(node)) for node in nodes]
-    repeated = {name for name in names if names.count(name) > 1}
+    repeated = {name for name, count in Counter(names).items() if count > 1}
     return tuple(f"{name}#{positions.get(node, k)}" if name in repeated else name
                  for k, (name, node) in enumerate(zip(names, nodes)))
 
