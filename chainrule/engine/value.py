@@ -27,15 +27,34 @@ _data = attrgetter("data")
 
 
 def _operator(name: str, method_name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
-    """The method for ``self <op> other`` (``other <op> self`` if reflected); numbers become Constants."""
+    """The method for ``self <op> other`` (``other <op> self`` if reflected); numbers become Constants.
+
+    It makes the node itself, as :func:`binary` does: one Python call per operator, not two (this is
+    the commonest way nodes are made).
+    """
     op = OPS[name]
+    forward = op.forward
 
     def method(self: Value, other: Any) -> Value:
-        if not isinstance(other, Value):
+        if type(other) is not Value and not isinstance(other, Value):
             other = constant(other)
             if other is None:
                 return NotImplemented  # Python then raises a TypeError naming both types
-        return binary(op, other, self) if reflected else binary(op, self, other)
+        if reflected:
+            self, other = other, self
+        out = _new(Value)
+        out.data = data = forward(self.data, other.data)
+        out.grad = NOT_COMPUTED
+        out.label = ""
+        modes = current()
+        out.scope = modes.scope
+        if modes.grad_enabled:
+            out._parent0, out._parent1, out.op = self, other, op
+        else:
+            out._parent0 = out._parent1 = out.op = None
+        if modes.anomaly and not math.isfinite(data):
+            raise_forward(op, data, (self, other))
+        return out
 
     method.__name__ = f"__{'r' if reflected else ''}{method_name}__"
     method.__qualname__ = f"Value.{method.__name__}"
@@ -150,8 +169,11 @@ class Value:
         >>> x.grad
         12.0
         """
-        order = graph.topological_order(self)
-        graph.backpropagate(order, create_graph, anomaly_hook())
+        hook = anomaly_hook()
+        if create_graph or hook is not None:
+            graph.backpropagate(graph.topological_order(self), create_graph, hook)
+        else:
+            graph.backward(self)  # the same gradients, bit for bit, by the fast path
 
     def zero_grad(self) -> None:
         """Mark every gradient in this node's graph as not computed.
@@ -383,11 +405,11 @@ def apply(op: Op, *inputs: Value | float) -> Value:
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     parents = as_parents(op, inputs)
-    if len(parents) == 1:
+    if op.arity == 1:
         return unary(op, parents[0])
-    if len(parents) == 2:
+    if op.arity == 2:
         return binary(op, parents[0], parents[1])
-    return nary(op, parents)
+    return nary(op, parents)  # n-ary ops always: their constant partials are one for all inputs
 
 
 def as_parents(op: Op, inputs: Iterable[Any]) -> tuple[Value, ...]:
