@@ -34,6 +34,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(["PathsReport", "paths"], "chainrule.check.paths"),
     **dict.fromkeys(["draw", "to_svg"], "chainrule.viz"),
     "step_through": "chainrule.viz.steps",
+    "compile": "chainrule.compile",  # not in __all__: `import *` must not shadow the builtin compile
 }
 _SUBPACKAGES = {"check", "cli", "engine", "files", "formula", "nn", "viz"}  # `chainrule.nn.MLP` works
 
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ pr
     from chainrule.check.audit import AuditReport, audit
     from chainrule.check.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_parameters
     from chainrule.check.paths import PathsReport, paths
+    from chainrule.compile import compile as compile
     from chainrule.engine import (
         NOT_COMPUTED,
         OPS,

@@ -25,7 +25,7 @@ ALLOWED = {
     "files": set(),
     "check": {"engine", "check"},
     "formula": {"engine", "formula"},
-    "nn": {"engine", "check", "files", "nn"},
+    "nn": {"engine", "check", "files", "compile", "nn"},  # train replays a fixed step (chainrule.compile)
     "viz": {"engine", "check", "files", "viz"},
     "compile": {"engine", "check", "compile"},
     "cli": None,  # may use everything

@@ -154,7 +154,8 @@ def demo(args: argparse.Namespace) -> int:
 
     given = {name: getattr(args, name) for name in ("steps", "samples", "seed")}
     with _writing(args.out or "the demo folder"):
-        run_demo(args.out, quiet=args.quiet, **{k: v for k, v in given.items() if v is not None})
+        run_demo(args.out, quiet=args.quiet, compile=not getattr(args, "no_compile", False),
+                 **{k: v for k, v in given.items() if v is not None})
     return 0
 
 

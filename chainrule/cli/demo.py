@@ -62,11 +62,13 @@ class DemoResult:
 
 
 def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100, samples: int = 100,
-             seed: int = DEFAULT_SEED, quiet: bool = False) -> DemoResult:
+             seed: int = DEFAULT_SEED, quiet: bool = False, compile: bool = True) -> DemoResult:
     """Train an MLP on the moons, print its accuracy, write ``decision-boundary.png`` and ``neuron.svg``.
 
     ``out_dir`` is created if needed; None picks a new ``./chainrule-demo`` (``-2``, ``-3``, ... if
-    taken). ``quiet`` hides the progress bar and the summary.
+    taken). ``quiet`` hides the progress bar and the summary. The full-batch step is recorded and
+    replayed (``chainrule.compile``) after two rebuilt steps; ``compile=False`` rebuilds every step
+    (the same numbers, more slowly).
 
     >>> import tempfile
     >>> result = run_demo(tempfile.mkdtemp(), steps=1, samples=6, quiet=True)
@@ -81,7 +83,7 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
     if not quiet:
         print(f"chainrule demo: {repr(model).splitlines()[0]} on {samples} moons points, {steps} SGD steps",
               flush=True)  # before the progress bar, which writes to stderr
-    history, train_seconds = _train(model, points, signs, steps, quiet)
+    history, train_seconds = _train(model, points, signs, steps, quiet, compile)
     final = evaluate(model, points, signs, _loss_function(model))
     boundary = folder / "decision-boundary.png"
     plot_decision_boundary(
@@ -127,11 +129,12 @@ def _loss_function(model: MLP) -> Callable[[list[Value], list[int]], Value]:
 
 
 def _train(model: MLP, points: list[list[float]], signs: list[int], steps: int,
-           quiet: bool) -> tuple[History, float]:
+           quiet: bool, compile: bool) -> tuple[History, float]:
     optimizer = SGD(model.parameters(), lr=1.0)
     start = time.perf_counter()
     history = train(model, points, signs, _loss_function(model), optimizer, epochs=steps,
-                    lr_schedule=lambda step: 1.0 - 0.9 * step / steps, progress=not quiet, desc="moons")
+                    lr_schedule=lambda step: 1.0 - 0.9 * step / steps, progress=not quiet, desc="moons",
+                    compile=compile)
     return history, time.perf_counter() - start
 
 

@@ -186,6 +186,9 @@ def _demo(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--samples", type=_positive, help="moons points (default: 100)")
     sub.add_argument("--seed", type=int, help="seed of the data and the initial weights (default: 1)")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.add_argument("--no-compile", action="store_true",
+                     help="rebuild the graph every step instead of replaying a compiled step "
+                          "(the same numbers, slower)")
     return sub
 
 

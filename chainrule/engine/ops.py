@@ -20,7 +20,7 @@ import string
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from chainrule.engine import floats
 
@@ -54,6 +54,34 @@ EXPLAIN_FIELDS = ("label", "input", "x", "out", "local", "other", "other_x", "x0
 local gradient, the other input's name and value (two-input ops), and the first input's value."""
 
 
+class Template(NamedTuple):
+    """An op's replay code for ``chainrule.compile``: Python expressions, bit for bit its rule.
+
+    ``forward`` and each of ``local_grads`` are format strings over the inputs ``{0}``, ``{1}``, ...
+    and the output ``{out}``; they may call the functions in :data:`TEMPLATE_FUNCTIONS`. An n-ary op
+    writes ``{xs}`` for all its inputs joined by ``join``, and one local gradient for every input.
+    Each expression must give exactly what ``forward`` and ``local_grads`` give with
+    :data:`FLOAT_MATH`, or raise (the replay then falls back to a plain run, which raises the
+    engine's own error or returns its NaN); a test checks this for every row, with ±0, inf and NaN.
+
+    >>> t = OPS["mul"].template
+    >>> t.forward.format("a", "b"), [g.format("a", "b", out="y") for g in t.local_grads]
+    ('(a * b)', ['b', 'a'])
+    """
+
+    forward: str
+    local_grads: tuple[str, ...]
+    join: str = ""
+
+
+# The functions a Template may call, by name. Where they differ from the op's forward (math.exp
+# raises OverflowError, floats.exp gives inf) they raise, and the replay falls back to a plain run.
+TEMPLATE_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": floats.sigmoid,
+    "sin": math.sin, "cos": math.cos, "sqrt": math.sqrt, "abs": abs,
+}
+
+
 class Op:
     """A primitive operation: its row of the op table, and a callable that applies it.
 
@@ -82,6 +110,8 @@ class Op:
     ``function``            its name as ``chainrule.<function>``, ``Value.<function>`` and (as ``name``)
                             in formulas; None for operators and special forms
     ``doc``, ``example``    for that function: one sentence, and ``(inputs, output)`` for its example
+    ``template``            its replay code for ``chainrule.compile`` (:class:`Template`); without
+                            one, a replay calls ``forward`` and ``local_grads``
     ======================  ==========================================================================
 
     >>> from chainrule import Op, Value
@@ -94,7 +124,7 @@ class Op:
 
     __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "crossing",
                  "constant_partials", "explain", "explain_blocked", "rule", "notation", "domain",
-                 "function", "doc", "example")
+                 "function", "doc", "example", "template")
 
     def __init__(
         self,
@@ -115,6 +145,7 @@ class Op:
         function: str | None = None,
         doc: str = "",
         example: tuple[tuple[float, ...], float] | None = None,
+        template: Template | None = None,
     ) -> None:
         self.name, self.label, self.forward, self.arity = name, label, forward, arity
         self.branch, self.crossing = branch, _crossing(name, branch, crossing)
@@ -126,6 +157,7 @@ class Op:
         if function is not None and example is None:
             raise ValueError(f"op {name!r}: function {function!r} needs example=((inputs...), output)")
         self.function, self.doc, self.example = function, doc, example
+        self.template = template
 
     def __call__(self, *inputs: Any) -> Any:
         from chainrule.engine.value import apply  # value.py imports this module
@@ -286,81 +318,103 @@ _ROUTE_BLOCKED = "{label} routes: {input} = {x} lost, so it gets none (local {lo
 _DISTRIBUTES = "{label} distributes: local 1, so {input} gets the upstream gradient unchanged"
 
 
+T = Template  # the replay templates in the rows below
+
+
+def _routing(first_wins: str) -> Template:
+    """Replay code for an op that passes one of two inputs (max, min): ``first_wins`` as its forward chose."""
+    return T(f"({{0}} if {first_wins} else {{1}})",
+             (f"(1.0 if {first_wins} else 0.0)", f"(0.0 if {first_wins} else 1.0)"))
+
+
 def _table(*ops: Op) -> dict[str, Op]:
     return {op.name: op for op in ops}
 
 
 OPS: dict[str, Op] = _table(
     Op("add", "+", lambda a, b: a + b, arity=2, constant_partials=(1.0, 1.0),
-       notation="infix", rule="distribute", explain=_DISTRIBUTES, domain=Domain((_PLANE,), "a + b")),
+       notation="infix", rule="distribute", explain=_DISTRIBUTES, domain=Domain((_PLANE,), "a + b"),
+       template=T("({0} + {1})", ("1.0", "1.0"))),
     Op("sub", "-", lambda a, b: a - b, arity=2, constant_partials=(1.0, -1.0),
        notation="infix", rule="distribute",
        explain=("- distributes: local +1 to the first input",
                 "- distributes with a sign flip: local -1 to the subtracted input"),
-       domain=Domain((_PLANE,), "a - b")),
+       domain=Domain((_PLANE,), "a - b"), template=T("({0} - {1})", ("1.0", "-1.0"))),
     Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2,
        notation="infix", rule="swap",
        explain="* swaps its inputs: the local gradient for {input} is the other input, {other} = {other_x}",
-       domain=Domain((_PLANE,), "a * b")),
+       domain=Domain((_PLANE,), "a * b"), template=T("({0} * {1})", ("{1}", "{0}"))),
     Op("div", "/", floats.div, lambda m, out, a, b: (m.div(1.0, b), m.div(-out, b)), arity=2,
        branch=_denominator_sign, crossing="pole", notation="infix",
        explain=("/ : local = 1 / {other} = {local}",
                 "/ : local = -output / {input} = -{out} / {x} = {local}"),
        domain=Domain((((-3.0, 3.0), (0.5, 3.0)), ((-3.0, 3.0), (-3.0, -0.5))), "a / b",
-                     at_crossing=(1.0, 1e-300))),  # 1e-7 is checked: steps shrink below it
+                     at_crossing=(1.0, 1e-300)),  # 1e-7 is checked: steps shrink below it
+       template=T("({0} / {1})", ("(1.0 / {1})", "(-{out} / {1})"))),
     Op("neg", "-", lambda x: -x, constant_partials=(-1.0,), rule="negate",
-       explain="negation flips the sign: local -1", domain=Domain(_LINE, "-x")),
+       explain="negation flips the sign: local -1", domain=Domain(_LINE, "-x"),
+       template=T("(-{0})", ("-1.0",))),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,),
        explain="exp: local = exp(x) = the output {out}",
        domain=Domain(_one_input((-5.0, 5.0)), "exp(x)"),
-       function="exp", doc="e ** x; inf (not an OverflowError) past e ** 709.", example=((0.0,), 1.0)),
+       function="exp", doc="e ** x; inf (not an OverflowError) past e ** 709.", example=((0.0,), 1.0),
+       template=T("exp({0})", ("{out}",))),
     Op("log", "log", floats.log, lambda m, out, x: (m.div(1.0, x),),
        explain="log: local = 1 / x = 1 / {x} = {local}",
        domain=Domain(_one_input((0.05, 10.0)), "log(x)"),
-       function="log", doc="Natural logarithm; a DomainError for inputs <= 0.", example=((1.0,), 0.0)),
+       function="log", doc="Natural logarithm; a DomainError for inputs <= 0.", example=((1.0,), 0.0),
+       template=T("log({0})", ("(1.0 / {0})",))),
     Op("tanh", "tanh", math.tanh, lambda m, out, x: (1 - out * out,),
        explain="tanh: local = 1 - tanh² = 1 - {out}² = {local}",
        domain=Domain(_one_input((-4.0, 4.0)), "tanh(x)"),
-       function="tanh", doc="Hyperbolic tangent.", example=((0.0,), 0.0)),
+       function="tanh", doc="Hyperbolic tangent.", example=((0.0,), 0.0),
+       template=T("tanh({0})", ("(1 - {out} * {out})",))),
     Op("sigmoid", "σ", floats.sigmoid, lambda m, out, x: (out * (1 - out),),
        explain="σ: local = σ(1 - σ) = {out} × (1 - {out}) = {local}",
        domain=Domain(_one_input((-8.0, 8.0)), "1 / (1 + exp(-x))"),
        function="sigmoid", doc="1 / (1 + e ** -x), stable for large inputs of either sign.",
-       example=((0.0,), 0.5)),
+       example=((0.0,), 0.5), template=T("sigmoid({0})", ("({out} * (1 - {out}))",))),
     Op("sin", "sin", floats.sin, lambda m, out, x: (m.cos(x),),
        explain="sin: local = cos(x) = cos({x}) = {local}",
        domain=Domain(_one_input((-7.0, 7.0)), "sin(x)"),
-       function="sin", doc="Sine (radians).", example=((0.0,), 0.0)),
+       function="sin", doc="Sine (radians).", example=((0.0,), 0.0),
+       template=T("sin({0})", ("cos({0})",))),
     Op("cos", "cos", floats.cos, lambda m, out, x: (-m.sin(x),),
        explain="cos: local = -sin(x) = -sin({x}) = {local}",
        domain=Domain(_one_input((-7.0, 7.0)), "cos(x)"),
-       function="cos", doc="Cosine (radians).", example=((0.0,), 1.0)),
+       function="cos", doc="Cosine (radians).", example=((0.0,), 1.0),
+       template=T("cos({0})", ("(-sin({0}))",))),
     Op("sqrt", "√", floats.sqrt, _sqrt_grad,
        explain="√: local = 1 / (2√x) = 1 / (2 × {out}) = {local}",
        domain=Domain(_one_input((0.05, 10.0)), "sqrt(x)"),
        function="sqrt", doc="Square root; a DomainError for inputs < 0, and an infinite slope at 0.",
-       example=((9.0,), 3.0)),
+       example=((9.0,), 3.0), template=T("sqrt({0})", ("(inf if {out} == 0 else 0.5 / {out})",))),
     Op("relu", "ReLU", floats.relu, _relu_grad, branch=lambda x: x > 0, rule="route",
        explain="ReLU routes: its input {x} > 0, so the gradient passes (local 1)",
        explain_blocked="ReLU routes: its input {x} <= 0, so the gradient is blocked (local 0)",
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x > 0), (0, True))", at_crossing=(0.0,)),
-       function="relu", doc="max(0, x); its gradient at 0 is 0 (a kink).", example=((-2.0,), 0.0)),
+       function="relu", doc="max(0, x); its gradient at 0 is 0 (a kink).", example=((-2.0,), 0.0),
+       template=T("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))),
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0, rule="route",
        explain="abs routes by sign: local = sign({x}) = {local}",
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x >= 0), (-x, True))", at_crossing=(0.0,)),
-       function="abs", doc="Absolute value; its gradient at 0 is 0 (a kink).", example=((-2.0,), 2.0)),
+       function="abs", doc="Absolute value; its gradient at 0 is 0 (a kink).", example=((-2.0,), 2.0),
+       template=T("abs({0})", ("(1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0)",))),
     Op("max", "max", floats.maximum, _max_grad, arity=2, branch=floats.max_takes_first, rule="route",
        explain=_ROUTE_PASSES % "larger", explain_blocked=_ROUTE_BLOCKED,
        domain=Domain(_UNTIED, "Piecewise((a, a >= b), (b, True))", at_crossing=(0.0, 0.0)),
        function="maximum", example=((1.0, 2.0), 2.0),
-       doc="The larger of two values; the gradient goes to the winner (ties: the first)."),
+       doc="The larger of two values; the gradient goes to the winner (ties: the first).",
+       template=_routing("({0} >= {1} or {0} != {0})")),  # floats.max_takes_first (a != a: a is NaN)
     Op("min", "min", floats.minimum, _min_grad, arity=2, branch=floats.min_takes_first, rule="route",
        explain=_ROUTE_PASSES % "smaller", explain_blocked=_ROUTE_BLOCKED,
        domain=Domain(_UNTIED, "Piecewise((a, a <= b), (b, True))", at_crossing=(0.0, 0.0)),
        function="minimum", example=((1.0, 2.0), 1.0),
-       doc="The smaller of two values; the gradient goes to the winner (ties: the first)."),
+       doc="The smaller of two values; the gradient goes to the winner (ties: the first).",
+       template=_routing("({0} <= {1} or {0} != {0})")),  # floats.min_takes_first
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), arity=None, constant_partials=(1.0,), rule="distribute",
-       explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)")),
+       explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)"),
+       template=T("(0.0 + {xs})", ("1.0",), join=" + ")),
     Op("select", "select", floats.select, _select_grads, arity=None, rule="route",
        branch=lambda index, *options: floats.selected(index, len(options)),
        explain=("select: the index {x0} only picks an option, so {input} gets local 0",
@@ -409,7 +463,17 @@ def power(k: float) -> Op:
     return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads,
               branch=_base_sign if pole else None, crossing="pole" if pole else None, notation="suffix",
               explain="power rule x{label}: local = k·x^(k-1) at x = {x} is {local}",
-              domain=Domain(_power_boxes(k), f"x**{k!r}", at_crossing=_power_crossing(k)))
+              domain=Domain(_power_boxes(k), f"x**{k!r}", at_crossing=_power_crossing(k)),
+              template=_power_template(k))
+
+
+def _power_template(k: float) -> Template | None:
+    """Replay code for ``x ** k``: an integer k only (a fractional one needs floats.power's domain check);
+    x ** k raises where floats.power gives a DomainError or inf, and the replay falls back."""
+    if not k.is_integer():
+        return None
+    slope = "0.0" if k == 0 else f"({k!r} * {{0}} ** {k - 1!r})"
+    return Template(f"({{0}} ** {k!r})", (slope,))
 
 
 def _power_crossing(k: float) -> tuple[float, ...]:
@@ -443,7 +507,14 @@ def power_of(base: float) -> Op:
     reach = 4.0 if abs(log_base) <= 1 else 2.0  # keep base ** x moderate
     return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,), notation="prefix",
               explain="{label}x: local = output × ln(base) = {local}",
-              domain=Domain(_one_input((-reach, reach)), f"{base!r}**x"))
+              domain=Domain(_one_input((-reach, reach)), f"{base!r}**x"),
+              template=_power_of_template(base, log_base))
+
+
+def _power_of_template(base: float, log_base: float) -> Template | None:
+    if not 0 < base < math.inf:
+        return None
+    return Template(f"({base!r} ** {{0}})", (f"({{out}} * {log_base!r})",))
 
 
 OP_FACTORIES: dict[str, OpFactory] = {

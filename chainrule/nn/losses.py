@@ -38,7 +38,7 @@ def hinge_loss(scores: Sequence[Score], labels: Sequence[int]) -> Value:
     """
     _check_pairs("hinge_loss", scores, labels)
     for label in labels:
-        if label not in (-1, 1):
+        if getattr(label, "data", label) not in (-1, 1):  # a label may be a leaf (train's replay refills it)
             raise ValueError(f"hinge_loss needs labels -1 or +1, got {label!r} "
                              "(map 0/1 labels with 2 * y - 1)")
     return _mean([relu(1 - y * s) for s, y in zip(scores, labels)])

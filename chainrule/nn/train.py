@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from chainrule.engine import Value, no_grad
 from chainrule.nn._rng import Seed, as_rng
 from chainrule.nn.optim import Optimizer
+from chainrule.nn.replay import ReplayedSteps
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 
@@ -45,13 +46,18 @@ class Evaluation(NamedTuple):
 def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any], loss_fn: LossFunction,
           optimizer: Optimizer, *, epochs: int = 1, batch_size: int | None = None, seed: Seed = 0,
           lr_schedule: Callable[[int], float] | None = None, progress: bool = True,
-          desc: str = "training") -> History:
+          desc: str = "training", compile: bool = True) -> History:
     """Train ``model`` with ``loss_fn(outputs, labels)`` and ``optimizer``; return the :class:`History`.
 
     Each epoch visits the samples in a new order from ``seed`` in batches of ``batch_size`` (all of
     them, in order, when None). ``lr_schedule(step)`` sets the learning rate before each step; a
     value that is not a finite number >= 0 raises ValueError before it is used.
     Accuracy is measured on each batch's outputs before its update (see :func:`accuracy`).
+
+    With ``compile`` (the default), once two steps have built graphs of the same shape (full batch,
+    or equal mini-batches of numbers), the step is recorded and replayed with ``chainrule.compile``:
+    the same numbers bit for bit, several times faster; the model and ``loss_fn`` are then called only
+    for the two rebuilt steps (and a last batch of another size). ``compile=False`` rebuilds every step.
 
     >>> from chainrule.nn import MLP, SGD, hinge_loss, make_moons, train
     >>> points, labels = make_moons(20, seed=0)
@@ -73,6 +79,7 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     batches = _batch_starts(len(inputs), batch_size)
     rng, order = as_rng(seed), list(range(len(inputs)))
     history = History()
+    steps = ReplayedSteps(model, inputs, labels, loss_fn, optimizer, batch_size) if compile else None
     with tqdm(total=epochs * len(batches), desc=desc, unit="step", disable=not progress) as bar:
         for _ in range(epochs):
             if len(batches) > 1:
@@ -82,7 +89,10 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
                 if lr_schedule is not None:
                     optimizer.lr = _scheduled_lr(lr_schedule, len(history.step_loss))
                 chosen = order[start:start + (batch_size or len(order))]
-                loss, hit_rate = _step(model, inputs, labels, chosen, loss_fn, optimizer)
+                if steps is None:
+                    loss, hit_rate = _step(model, inputs, labels, chosen, loss_fn, optimizer)
+                else:
+                    loss, hit_rate = steps.step(chosen)
                 history.step_loss.append(loss)
                 loss_sum += loss * len(chosen)
                 hits += hit_rate * len(chosen)

@@ -1,0 +1,316 @@
+"""The "python" replay: straight-line Python generated from the op table's templates.
+
+Every node becomes one assignment (``v7 = (v3 * v5)``); a node used once, by an op whose local
+gradients do not need its value, is written inside its consumer's expression instead (the products
+of a neuron's weighted sum fuse into one line). The backward pass is written in the plain engine's
+order, ``parent.grad += local * upstream``, so the gradients of the ``wrt`` leaves are bit for bit the
+plain engine's; gradients that lead to no ``wrt`` leaf are not computed. Ops without a template are
+called through their table functions. Large graphs are cut into chunks of statements, each its own
+function; values that cross a chunk boundary go through one list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+from chainrule.engine import Constant
+from chainrule.engine.ops import FLOAT_MATH, TEMPLATE_FUNCTIONS, Op
+
+CHUNK_STATEMENTS = 8000  # statements per generated function (compile time grows with function size)
+MAX_DEPTH = 24  # deepest fused expression (Python's compiler recurses over nested expressions)
+MAX_TERMS = 64  # longest inline sum of inputs or gradient terms (same reason)
+
+Expr = tuple[str, frozenset[str]]  # Python source and the variables it reads
+
+
+@dataclass
+class _Statement:
+    targets: tuple[str, ...]  # the variables it assigns
+    text: str
+    uses: frozenset[str]  # the variables it reads
+
+
+@dataclass
+class Program:
+    """Generated replay code: the chunk functions' sources, their namespace, and the slots of the one
+    list ``d`` they share (leaves' data first, in ``Tape.leaves`` order; then crossing values)."""
+
+    chunks: list[str]
+    namespace: dict[str, Any]
+    slots: int
+    outputs: dict[str, int]  # variable name -> its slot after a run (root data, watched data, wrt grads)
+
+    def build(self) -> list[Callable[[list[float]], None]]:
+        """The chunk functions: each chunk's generated source, compiled and executed once."""
+        namespace = dict(self.namespace)
+        functions = []
+        for number, source in enumerate(self.chunks):
+            exec(compile(source, f"<chainrule.compile chunk {number}>", "exec"), namespace)
+            functions.append(namespace[f"chunk{number}"])
+        return functions
+
+
+def literal(x: float) -> str:
+    """A float as Python source that evaluates to exactly it (``inf`` and ``nan`` by name).
+
+    >>> literal(2.5), literal(-0.0), literal(float("-inf"))
+    ('2.5', '(-0.0)', '(-inf)')
+    """
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    text = "inf" if math.isinf(x) else repr(abs(x))
+    return f"(-{text})" if math.copysign(1.0, x) < 0 else text
+
+
+def references(text: str) -> list[str]:
+    """The placeholders a template string uses, in order, repeats kept.
+
+    >>> references("({0} if {0} >= {1} else {out})")
+    ['0', '0', '1', 'out']
+    """
+    return [name for _, name, _, _ in Formatter().parse(text) if name is not None]
+
+
+def generate(tape: Any, chunk_statements: int | None = None) -> Program:
+    """The replay program for a :class:`~chainrule.compile.tape.Tape`.
+
+    >>> from chainrule import Value
+    >>> from chainrule.compile.tape import Tape
+    >>> x = Value(2.0); w = Value(3.0)
+    >>> print(generate(Tape(w * x + 1, wrt=[w])).chunks[0])
+    def chunk0(d):
+        v0 = d[0]
+        v1 = d[1]
+        v4 = ((v0 * v1) + 1.0)
+        g4 = 1.0
+        g0 = 0.0 + v1 * g4
+        d[2] = g0
+        d[3] = v4
+    """
+    generator = _Generator(tape)
+    generator.run()
+    return _chunked(generator, chunk_statements or CHUNK_STATEMENTS)
+
+
+class _Generator:
+    def __init__(self, tape: Any) -> None:
+        self.nodes = tape.nodes
+        index = {node: i for i, node in enumerate(self.nodes)}
+        self.parents = [[index[p] for p in node.parents] for node in self.nodes]
+        self.wrt = {index[leaf] for leaf in tape.wrt}
+        self.root = len(self.nodes) - 1
+        self.keep = {self.root} | {index[node] for node in tape.watch}
+        self.leaf_slots = {f"v{index[leaf]}": slot for slot, leaf in enumerate(tape.leaves)}
+        self.outputs = [f"v{i}" for i in sorted(self.keep) if self.parents[i]]
+        self.outputs += [f"g{index[leaf]}" for leaf in tape.wrt]
+        self.namespace: dict[str, Any] = {**TEMPLATE_FUNCTIONS, "inf": math.inf, "nan": math.nan}
+        self.namespace["M"] = FLOAT_MATH  # the math namespace rules of template-less ops are called with
+        self.op_names: dict[int, str] = {}
+        self.statements: list[_Statement] = []
+        self.needs_grad = self._needs_grad()
+        self.fused = self._fusion()
+
+    # --- analysis: which gradients are needed, which nodes fuse into their consumer ------------------
+    def _needs_grad(self) -> list[bool]:
+        needs: list[bool] = []
+        for i, parents in enumerate(self.parents):
+            needs.append(i in self.wrt if not parents else any(needs[p] for p in parents))
+        return needs
+
+    def _needed_locals(self, i: int) -> list[str]:
+        """The local-gradient templates node ``i``'s backward evaluates (its parents that need a grad)."""
+        template = self.nodes[i].op.template
+        if template is None:
+            return []
+        if template.join:
+            return list(template.local_grads) if any(self.needs_grad[p] for p in self.parents[i]) else []
+        return [t for t, p in zip(template.local_grads, self.parents[i]) if self.needs_grad[p]]
+
+    def _fusion(self) -> set[int]:
+        uses = [0] * len(self.nodes)
+        for parents in self.parents:
+            for p in parents:
+                uses[p] += 1
+        depth = [0] * len(self.nodes)
+        fused: set[int] = set()
+        for i, parents in enumerate(self.parents):
+            if not self._inline_forward(i):
+                continue
+            template = self.nodes[i].op.template
+            needed = {name for text in self._needed_locals(i) for name in references(text)}
+            forward = references(template.forward)
+            for j, p in enumerate(parents):
+                once = bool(template.join) or forward.count(str(j)) == 1
+                single = uses[p] == 1 and once and depth[p] < MAX_DEPTH
+                if single and str(j) not in needed and self._fusable(p):
+                    fused.add(p)
+                    depth[i] = max(depth[i], depth[p] + 1)
+        return fused
+
+    def _inline_forward(self, i: int) -> bool:
+        """Node ``i``'s forward is a template expression (not a call of its table function)."""
+        op = self.nodes[i].op
+        if op is None or op.template is None:
+            return False
+        return not op.template.join or len(self.parents[i]) <= MAX_TERMS
+
+    def _fusable(self, i: int) -> bool:
+        if i in self.keep or not self._inline_forward(i):
+            return False
+        return not any("out" in references(text) for text in self._needed_locals(i))
+
+    # --- emission ---------------------------------------------------------------------------------
+    def emit(self, target: str | tuple[str, ...], text: str, uses: frozenset[str]) -> None:
+        self.statements.append(_Statement((target,) if isinstance(target, str) else target, text, uses))
+
+    def _function(self, op: Op, kind: str) -> str:
+        if id(op) not in self.op_names:
+            self.op_names[id(op)] = name = f"op{len(self.op_names)}"
+            self.namespace[f"{name}_forward"], self.namespace[f"{name}_rule"] = op.forward, op.local_grads
+        return f"{self.op_names[id(op)]}_{kind}"
+
+    def run(self) -> None:
+        exprs: list[Expr] = []
+        for i, node in enumerate(self.nodes):
+            exprs.append(self._forward(i, node, exprs))
+        self._backward(exprs)
+
+    def _forward(self, i: int, node: Any, exprs: list[Expr]) -> Expr:
+        if node.op is None:
+            if isinstance(node, Constant):
+                return literal(node.data), frozenset()
+            return f"v{i}", frozenset((f"v{i}",))
+        texts = [exprs[p][0] for p in self.parents[i]]
+        uses = frozenset().union(*(exprs[p][1] for p in self.parents[i]))
+        template = node.op.template
+        if not self._inline_forward(i):
+            text = f"{self._function(node.op, 'forward')}({', '.join(texts)})"
+        elif template.join:
+            text = template.forward.format(xs=template.join.join(texts))
+        else:
+            text = template.forward.format(*texts)
+        if i in self.fused:
+            return text, uses
+        self.emit(f"v{i}", f"v{i} = {text}", uses)
+        return f"v{i}", frozenset((f"v{i}",))
+
+    def _backward(self, exprs: list[Expr]) -> None:
+        terms: list[list[Expr]] = [[] for _ in self.nodes]
+        started: set[int] = set()
+        for i in range(self.root, -1, -1):
+            node = self.nodes[i]
+            locals_ = self._locals(i, node, exprs)  # template-less ops call their rule even when unneeded
+            if not self.needs_grad[i]:
+                continue
+            grad = self._gradient(i, terms[i])
+            for j, p in enumerate(self.parents[i]):
+                if not self.needs_grad[p]:
+                    continue
+                text = _contribution(locals_[j], grad[0])
+                uses = grad[1] | self._local_uses(i, j, exprs)
+                if self.parents[p]:
+                    terms[p].append((text, uses))
+                else:  # a wrt leaf: accumulate as the plain engine does, starting from 0.0
+                    name = f"g{p}"
+                    start = "0.0" if p not in started else name
+                    started.add(p)
+                    self.emit(name, f"{name} = {start} + {text}", uses | ({name} if start == name else set()))
+
+    def _locals(self, i: int, node: Any, exprs: list[Expr]) -> list[str]:
+        parents = self.parents[i]
+        if not parents:
+            return []
+        template = node.op.template
+        if template is None:
+            names = [f"l{i}_{j}" for j in range(len(parents))]
+            args = ", ".join(exprs[p][0] for p in parents)
+            uses = frozenset().union(*(exprs[p][1] for p in parents)) | {f"v{i}"}
+            # unpacking checks the count: a miscounted rule raises here and the plain run names it
+            rule = self._function(node.op, "rule")
+            self.emit(tuple(names), f"{', '.join(names)}, = {rule}(M, v{i}, {args})", uses)
+            return names
+        out = f"v{i}"
+        texts = [exprs[p][0] for p in parents]
+        if template.join:
+            return [template.local_grads[0].format(text, out=out) for text in texts]
+        return [text.format(*texts, out=out) for text in template.local_grads]
+
+    def _local_uses(self, i: int, j: int, exprs: list[Expr]) -> frozenset[str]:
+        node = self.nodes[i]
+        parents = self.parents[i]
+        template = node.op.template
+        if template is None:
+            return frozenset((f"l{i}_{j}",))
+        text = template.local_grads[0] if template.join else template.local_grads[j]
+        uses: set[str] = set()
+        for name in references(text):
+            if name == "out":
+                uses.add(f"v{i}")
+            else:
+                uses |= exprs[parents[j] if template.join else parents[int(name)]][1]
+        return frozenset(uses)
+
+    def _gradient(self, i: int, terms: list[Expr]) -> Expr:
+        name = f"g{i}"
+        if i == self.root:
+            self.emit(name, f"{name} = 1.0", frozenset())
+        elif not self.parents[i]:
+            return name, frozenset((name,))  # a leaf's gradient is accumulated where it is used
+        elif len(terms) == 1 and terms[0][0].isidentifier():
+            return terms[0]  # one consumer, local gradient 1.0: the same number (up to the sign of 0)
+        else:
+            for start in range(0, len(terms), MAX_TERMS):
+                part = terms[start:start + MAX_TERMS]
+                head = f"{name} + " if start else ""
+                uses = frozenset().union(*(u for _, u in part)) | ({name} if start else set())
+                self.emit(name, f"{name} = {head}{' + '.join(t for t, _ in part)}", uses)
+        return name, frozenset((name,))
+
+
+def _contribution(local: str, upstream: str) -> str:
+    """``local * upstream`` as source; times 1.0 or -1.0 is exact, so it is written out."""
+    if local == "1.0":
+        return upstream
+    if local == "-1.0":
+        return f"(-{upstream})"
+    return f"{local} * {upstream}"
+
+
+def _chunked(generator: _Generator, size: int) -> Program:
+    """Cut the statements into functions; a value read in a later function goes through a slot of ``d``."""
+    statements = generator.statements
+    chunks = [statements[k:k + size] for k in range(0, len(statements), size)] or [[]]
+    reads_first, assigned = [], []
+    for chunk in chunks:
+        defined: set[str] = set()
+        reads: set[str] = set()
+        for statement in chunk:
+            reads |= statement.uses - defined
+            defined.update(statement.targets)
+        reads_first.append(reads)
+        assigned.append(defined)
+    slots = dict(generator.leaf_slots)
+    outputs = [name for name in generator.outputs if name not in slots]
+    needed_later = set(outputs)
+    stores: list[list[str]] = [[] for _ in chunks]
+    for k in range(len(chunks) - 1, -1, -1):
+        stores[k] = sorted(assigned[k] & needed_later)
+        needed_later |= reads_first[k]
+    for name in [n for k in range(len(chunks)) for n in sorted(reads_first[k]) + stores[k]]:
+        slots.setdefault(name, len(slots))
+    sources = []
+    for k, chunk in enumerate(chunks):
+        lines = [f"def chunk{k}(d):"]
+        lines += [f"    {name} = d[{slots[name]}]" for name in sorted(reads_first[k])]
+        lines += [f"    {statement.text}" for statement in chunk]
+        lines += [f"    d[{slots[name]}] = {name}" for name in stores[k]]
+        if len(lines) == 1:
+            lines.append("    pass")
+        sources.append("\n".join(lines))
+    outputs = {name: slots[name] for name in generator.outputs}
+    return Program(sources, generator.namespace, len(slots), outputs)

@@ -1,0 +1,166 @@
+"""Training steps that replay one recorded graph (``chainrule.compile``) once the graph is known fixed.
+
+:func:`~chainrule.nn.train` rebuilds its first two steps; if both graphs have the same structure,
+the same parameters in the same places and the same baked-in data, the second is compiled and
+replayed from then on, bit for bit what rebuilding gives. With mini-batches, each sample's numbers
+and each label enter as leaves that the replay refills (only when the model and loss accept them;
+otherwise, and for a last batch of another size, steps are rebuilt as before).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chainrule.compile import Compiled, fingerprint
+from chainrule.compile import compile as compile_graph
+from chainrule.engine import Constant, Value, topological_order
+from chainrule.nn.optim import Optimizer
+
+LossFunction = Callable[[list[Any], list[Any]], Value]
+
+
+class ReplayedSteps:
+    """One training step at a time: rebuilt, or replayed once two rebuilt steps show a fixed graph.
+
+    >>> from chainrule.nn import MLP, SGD, hinge_loss
+    >>> model = MLP(2, [4, 1], seed=0)
+    >>> steps = ReplayedSteps(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], hinge_loss,
+    ...                       SGD(model.parameters(), lr=0.1), batch_size=None)
+    >>> [steps.step([0, 1])[0] > 0 for _ in range(3)], steps.compiled is not None
+    ([True, True, True], True)
+    """
+
+    def __init__(self, model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any],
+                 loss_fn: LossFunction, optimizer: Optimizer, batch_size: int | None) -> None:
+        self.model, self.inputs, self.labels = model, inputs, labels
+        self.loss_fn, self.optimizer = loss_fn, optimizer
+        self.size = len(inputs) if batch_size is None else min(batch_size, len(inputs))
+        self.whole = self.size == len(inputs)  # full batch: the data is the same every step
+        self.sample_leaves = None if self.whole else _leaves_for(inputs, self.size)
+        self.label_leaves = None if self.whole else _label_leaves(labels, self.size)
+        if self.label_leaves is None:
+            self.sample_leaves = None
+        self.compiled: Compiled | None = None
+        self.outputs: list[Any] = []
+        self.replayed_outputs: list[Any] = []
+        self._signature: Any = None
+        self._probes = 0
+
+    def step(self, chosen: list[int]) -> tuple[float, float]:
+        """One update on the samples ``chosen``; its loss and accuracy (before the update)."""
+        if self.compiled is not None and len(chosen) == self.size:
+            return self._replay(chosen)
+        if self._probes >= 2 or len(chosen) != self.size or (not self.whole and self.sample_leaves is None):
+            return self._rebuilt(chosen, self.inputs, self.labels)
+        return self._probe(chosen)
+
+    def _rebuilt(self, chosen: list[int], inputs: Any, labels: Any) -> tuple[float, float]:
+        from chainrule.nn.train import accuracy
+
+        batch_labels = [labels[i] for i in chosen]
+        outputs = [self.model(inputs[i]) for i in chosen]
+        loss = self.loss_fn(outputs, batch_labels)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.outputs, self._last_loss = outputs, loss
+        return loss.data, accuracy(outputs, [self.labels[i] for i in chosen])
+
+    def _probe(self, chosen: list[int]) -> tuple[float, float]:
+        """A rebuilt step (on leaves for the data, with mini-batches) that records its graph's signature."""
+        self._probes += 1
+        if self.whole:
+            result = self._rebuilt(chosen, self.inputs, self.labels)
+        else:
+            try:
+                self._fill(chosen)
+                result = self._rebuilt_on_leaves(chosen)
+            except (TypeError, ValueError):
+                self.sample_leaves = None  # the model or loss refuses Values for data: rebuild from now on
+                return self._rebuilt(chosen, self.inputs, self.labels)
+        loss = self._last_loss
+        signature = self._graph_signature(loss)
+        if signature == self._signature:
+            params = set(self.optimizer.parameters)
+            wrt = [leaf for leaf in topological_order(loss) if leaf in params]
+            self.compiled = compile_graph(loss, "python", wrt=wrt, watch=_values(self.outputs))
+            self.replayed_outputs = self.outputs  # the recorded outputs, read after each replay
+        self._signature = signature
+        return result
+
+    def _rebuilt_on_leaves(self, chosen: list[int]) -> tuple[float, float]:
+        from chainrule.nn.train import accuracy
+
+        outputs = [self.model(leaves) for leaves in self.sample_leaves]
+        loss = self.loss_fn(outputs, list(self.label_leaves))
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.outputs, self._last_loss = outputs, loss
+        return loss.data, accuracy(outputs, [self.labels[i] for i in chosen])
+
+    def _replay(self, chosen: list[int]) -> tuple[float, float]:
+        from chainrule.nn.train import accuracy
+
+        if not self.whole:
+            self._fill(chosen)
+        self.optimizer.zero_grad()
+        loss = self.compiled()
+        outputs = _read(self.replayed_outputs, self.compiled)
+        self.optimizer.step()
+        return loss, accuracy(outputs, [self.labels[i] for i in chosen])
+
+    def _fill(self, chosen: list[int]) -> None:
+        for leaves, label_leaf, i in zip(self.sample_leaves, self.label_leaves, chosen):
+            sample = self.inputs[i]
+            for leaf, x in zip(leaves, [sample] if isinstance(sample, numbers.Real) else sample):
+                leaf.data = float(x)
+            label_leaf.data = float(self.labels[i])
+
+    def _graph_signature(self, loss: Value) -> Any:
+        """What must not change between steps for a replay to be a rebuild: the structure, where each
+        parameter enters, and the data of every other leaf that is not refilled."""
+        order = topological_order(loss)
+        params = set(self.optimizer.parameters)
+        refilled = set() if self.whole else {leaf for leaves in self.sample_leaves for leaf in leaves}
+        refilled |= set(self.label_leaves or ())
+        placed = [(i, id(n)) for i, n in enumerate(order) if n in params]
+        data = [(i, n.data) for i, n in enumerate(order)
+                if n.is_leaf and n not in params and n not in refilled and type(n) is not Constant]
+        return fingerprint(order), placed, data
+
+
+def _leaves_for(inputs: Sequence[Any], size: int) -> list[list[Value]] | None:
+    """Leaves for one batch of samples (each a number or a list of numbers), None for other inputs."""
+    first = inputs[0]
+    if isinstance(first, numbers.Real) and not isinstance(first, bool):
+        return [[Value(0.0, label="x.0")] for _ in range(size)]
+    if not isinstance(first, (list, tuple)) or not all(isinstance(x, numbers.Real) for x in first):
+        return None
+    if any(not isinstance(s, (list, tuple)) or len(s) != len(first) for s in inputs):
+        return None
+    return [[Value(0.0, label=f"x.{i}") for i in range(len(first))] for _ in range(size)]
+
+
+def _label_leaves(labels: Sequence[Any], size: int) -> list[Value] | None:
+    if not all(isinstance(y, numbers.Real) and not isinstance(y, bool) for y in labels):
+        return None
+    return [Value(0.0) for _ in range(size)]
+
+
+def _values(outputs: Any) -> list[Value]:
+    """The Values in a batch's outputs (each a Value, a number or a list of them)."""
+    found: list[Value] = []
+    for output in outputs:
+        items = output if isinstance(output, (list, tuple)) else [output]
+        found += [item for item in items if isinstance(item, Value)]
+    return found
+
+
+def _read(outputs: Any, compiled: Compiled) -> list[Any]:
+    """The outputs' numbers after a replay, in the outputs' shape."""
+    def number(item: Any) -> Any:
+        return compiled.value_of(item) if isinstance(item, Value) else item
+    return [[number(i) for i in o] if isinstance(o, (list, tuple)) else number(o) for o in outputs]

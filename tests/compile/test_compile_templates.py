@@ -1,0 +1,84 @@
+"""Every template in the op table against its row's forward and local_grads, at ±0, ±inf, NaN,
+kinks and poles: the same float bit for bit, or an exception (the replay then runs plainly)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from chainrule import OPS
+from chainrule.compile.codegen import literal, references
+from chainrule.engine.ops import FLOAT_MATH, OP_FACTORIES, TEMPLATE_FUNCTIONS, power, power_of
+from tests.compile.programs import EXPONENTS, SPECIAL, bits
+
+EDGE = SPECIAL + [3.0, -3.0, 1e308, -1e-320, 0.1]
+NAMESPACE = {**TEMPLATE_FUNCTIONS, "inf": math.inf, "nan": math.nan}
+TEMPLATED = [op for op in OPS.values() if op.template is not None]
+TEMPLATED += [power(k) for k in EXPONENTS if power(k).template] + [power_of(b) for b in (2.0, 0.5, 10.0)]
+
+
+def evaluate(text, xs, out=None):
+    if "{xs}" in text:
+        source = text.format(xs=" + ".join(map(literal, xs)))
+    else:
+        source = text.format(*map(literal, xs), out=literal(out) if out is not None else "None")
+    return eval(source, dict(NAMESPACE))  # a template is an expression over literals here
+
+
+def inputs_for(op):
+    arity = 3 if op.arity is None else op.arity
+    return itertools.product(EDGE, repeat=arity) if arity < 3 else itertools.product(EDGE[:8], repeat=3)
+
+
+def plain(f):
+    try:
+        return ("ok", f())
+    except Exception as exc:  # noqa: BLE001
+        return ("error", type(exc).__name__)
+
+
+@pytest.mark.parametrize("op", TEMPLATED, ids=lambda op: f"{op.name}{op.label}")
+def test_template_forward_is_the_rows_forward_or_raises(op):
+    for xs in inputs_for(op):
+        expected = plain(lambda xs=xs: op.forward(*xs))
+        got = plain(lambda xs=xs: evaluate(op.template.forward, xs))
+        if got[0] == "ok":
+            assert expected[0] == "ok", f"{op.name}{xs}: template gave {got[1]}, forward raised {expected[1]}"
+            assert bits(got[1]) == bits(expected[1]), f"{op.name}{xs}: {got[1]!r} != {expected[1]!r}"
+
+
+@pytest.mark.parametrize("op", TEMPLATED, ids=lambda op: f"{op.name}{op.label}")
+def test_template_local_grads_are_the_rows_or_raise(op):
+    checked = 0
+    for xs in inputs_for(op):
+        try:
+            out = op.forward(*xs)
+            expected = op.local_grads(FLOAT_MATH, out, *xs)
+        except Exception:  # noqa: BLE001 - the forward failed: the replay never gets to the partials
+            continue
+        texts = op.template.local_grads * len(xs) if op.arity is None else op.template.local_grads
+        for i, (text, want) in enumerate(zip(texts, expected, strict=True)):
+            one = (xs[i],) if op.arity is None else xs
+            got = plain(lambda text=text, one=one, out=out: evaluate(text, one, out))
+            if got[0] == "ok":
+                assert bits(got[1]) == bits(want), f"{op.name}{xs} partial {i}: {got[1]!r} != {want!r}"
+                checked += 1
+    assert checked > 0
+
+
+def test_every_template_names_only_inputs_out_and_known_functions():
+    for op in TEMPLATED:
+        arity = op.arity or 1
+        for text in (op.template.forward, *op.template.local_grads):
+            for name in references(text):
+                assert name in {"out", "xs", *map(str, range(arity))}, (op.name, text)
+            names = compile(text.replace("{", "(").replace("}", ")"), "t", "eval").co_names
+            assert set(names) <= set(NAMESPACE) | {"out", "xs"}, (op.name, names)
+
+
+def test_every_row_but_select_has_a_template():
+    """A row without one replays through its functions (slower; select's one-hot partials need that)."""
+    assert [name for name, op in OPS.items() if op.template is None] == ["select"]
+    assert set(OP_FACTORIES) == {"pow", "rpow"}

@@ -1,0 +1,63 @@
+"""train replays a compiled step once the graph is known fixed: the same history and parameters,
+bit for bit, as rebuilding every step (compile=False)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chainrule.nn import MLP, SGD, Adam, hinge_loss, l2_regularization, make_moons, mse_loss, train
+from chainrule.nn import replay as replay_module
+from chainrule.nn.losses import softmax_cross_entropy
+
+
+def run(compile, *, loss="hinge", batch_size=None, count=20, optimizer=SGD, outputs=1, epochs=6):
+    points, labels = make_moons(count, seed=3)
+    signs = [2 * y - 1 for y in labels]
+    model = MLP(2, [6, outputs], seed=5)
+    params = model.parameters()
+    losses = {
+        "hinge": (lambda s, y: hinge_loss(s, y) + l2_regularization(params, 1e-3), signs),
+        "mse": (mse_loss, [float(y) for y in signs]),
+        "softmax": (softmax_cross_entropy, labels),
+    }
+    loss_fn, targets = losses[loss]
+    history = train(model, points, targets, loss_fn, optimizer(params, lr=0.05), epochs=epochs,
+                    batch_size=batch_size, progress=False, seed=7, compile=compile,
+                    lr_schedule=lambda step: 0.05 / (1 + step))
+    return history, [p.data for p in params]
+
+
+def compiles(monkeypatch):
+    calls = []
+    original = replay_module.compile_graph
+    monkeypatch.setattr(replay_module, "compile_graph", lambda *a, **k: calls.append(1) or original(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("batch_size, count", [(None, 20), (5, 20), (6, 20), (20, 20)])
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+def test_compiled_training_is_rebuilt_training_bit_for_bit(monkeypatch, batch_size, count, optimizer):
+    calls = compiles(monkeypatch)
+    replayed = run(True, batch_size=batch_size, count=count, optimizer=optimizer)
+    assert calls == [1]  # the step was recorded once and replayed
+    assert replayed == run(False, batch_size=batch_size, count=count, optimizer=optimizer)
+
+
+def test_a_loss_with_data_in_its_constants_is_rebuilt_not_replayed(monkeypatch):
+    """softmax cross-entropy bakes the largest score in as a constant: the graphs differ between steps."""
+    calls = compiles(monkeypatch)
+    replayed = run(True, loss="softmax", outputs=2)
+    assert calls == []
+    assert replayed == run(False, loss="softmax", outputs=2)
+
+
+def test_mini_batches_with_float_labels_replay(monkeypatch):
+    calls = compiles(monkeypatch)
+    replayed = run(True, loss="mse", batch_size=4)
+    assert calls == [1] and replayed == run(False, loss="mse", batch_size=4)
+
+
+def test_softmax_mini_batches_refuse_leaf_labels_and_rebuild(monkeypatch):
+    calls = compiles(monkeypatch)
+    replayed = run(True, loss="softmax", outputs=2, batch_size=5)
+    assert calls == [] and replayed == run(False, loss="softmax", outputs=2, batch_size=5)
