@@ -150,7 +150,7 @@ class Op:
         self.name, self.label, self.forward, self.arity = name, label, forward, arity
         self.branch, self.crossing = branch, _crossing(name, branch, crossing)
         self.constant_partials = _constant_partials(name, arity, constant_partials)
-        self.local_grads = local_grads or _constant_rule(name, self.constant_partials)
+        self.local_grads = local_grads or _constant_rule(name, arity, self.constant_partials)
         self.explain = _templates(name, arity, explain)
         self.explain_blocked = _templates(name, arity, explain_blocked)
         self.rule, self.notation, self.domain = rule, _choice(name, "notation", notation, NOTATIONS), domain
@@ -196,13 +196,18 @@ def _constant_partials(name: str, arity: int | None, partials: Any) -> tuple[flo
     return partials
 
 
-def _constant_rule(name: str, partials: tuple[float, ...] | None) -> Callable[..., tuple[float, ...]]:
+def _constant_rule(name: str, arity: int | None,
+                   partials: tuple[float, ...] | None) -> Callable[..., tuple[float, ...]]:
     if partials is None:
         raise ValueError(f"op {name!r}: needs local_grads (or constant_partials when they are constant)")
-    if len(partials) == 1:
-        every = partials[0]
-        return lambda m, out, *xs: partials if len(xs) == 1 else _repeat(every, len(xs))
-    return lambda m, out, *xs: partials
+    if arity == 1:  # one signature per arity: no tuple packed per call on the backward path
+        return lambda m, out, x: partials
+    if arity == 2:
+        return lambda m, out, a, b: partials
+    if arity is not None:
+        return lambda m, out, *xs: partials
+    every = partials[0]
+    return lambda m, out, *xs: partials if len(xs) == 1 else _repeat(every, len(xs))
 
 
 @lru_cache(maxsize=64)

@@ -13,13 +13,14 @@ from hypothesis import strategies as st
 
 import chainrule
 from chainrule import Value
+from chainrule.formula import FUNCTIONS
 
 Result = Any  # tests/cli/conftest.py: status, out, err
 # A formula as (text, the same formula through the Python API, its variables).
 Node = tuple[str, Callable[[dict[str, Value]], Any], frozenset[str]]
 
-UNARY = {name: getattr(chainrule, name)
-         for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "abs")}
+UNARY = {name: getattr(chainrule, op.function)  # every one-input function formulas know, from the op table
+         for name, op in chainrule.OPS.items() if name in FUNCTIONS and op.arity == 1}
 BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
 
 
