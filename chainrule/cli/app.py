@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from chainrule.cli import commands, paths
 from chainrule.cli.commands import CommandError
+from chainrule.cli.outputs import UnusableOutput
 from chainrule.cli.parser import build_parser, options_first
 from chainrule.formula import FormulaError
 from chainrule.viz import RendererChoiceError, RenderError
@@ -26,8 +27,9 @@ FAILED, REFUSED = 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``chainrule`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
-    0: done; 1: a math error, a file that cannot be written, no renderer for a picture, or
-    (``check``) a wrong gradient; 2: refused input (formula, values, options, output format, renderer).
+    0: done; 1: a math error (overflow included), a write that failed, no renderer for a picture, or
+    (``check``) a wrong gradient; 2: refused input (formula, values, options, an output that cannot be
+    used, renderer choice), reported before anything is printed or written.
     argparse's own usage errors exit 2 through ``SystemExit`` as usual.
 
     >>> main(["steps", "log(x)", "x=-1"])
@@ -40,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():  # e.g. a picture summarised past max_nodes: one plain line
             warnings.showwarning = lambda message, *_: print(f"{where}: note: {message}", file=sys.stderr)
             return args.run(args)
-    except FormulaError as error:
+    except (FormulaError, UnusableOutput) as error:
         return _fail(where, str(error), REFUSED)
     except ArithmeticError as error:  # chainrule.DomainError, ZeroDivisionError, OverflowError
         return _fail(where, f"math error: {error}", FAILED)

@@ -14,9 +14,11 @@ import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from chainrule.engine import Value
+from chainrule.cli.outputs import UnusableOutput, fresh_file, writable_file, writable_folder
+from chainrule.engine import AnomalyError, Value, detect_anomaly
 from chainrule.formula import Formula, FormulaError, parse_formula, parse_values
 
 
@@ -63,19 +65,37 @@ def draw(args: argparse.Namespace) -> int:
     from chainrule import viz
 
     _, root, _ = build(args)
+    output = args.output
+    if output is None:  # SVG on a pipe; on a terminal, a file (XML is no use there)
+        output = str(fresh_file(DEFAULT_PICTURE)) if sys.stdout.isatty() else "-"
+    if output != "-":
+        _usable_picture(output)
     root.backward()
-    if args.output == "-":
+    if output == "-":
         sys.stdout.write(viz.to_svg(root))
         return 0
-    with _writing(args.output):
-        try:
-            viz.save(root, args.output)
-        except viz.RenderError as error:  # e.g. .png without Graphviz's dot program
-            raise CommandError(str(error), 1) from None
-        except ValueError as error:  # an extension save does not know
-            raise CommandError(str(error), 2) from None
-    print(f"wrote {args.output}", file=sys.stderr)
+    with _writing(output):
+        viz.save(root, output)
+    note = "" if args.output else " (standard output is a terminal; -o - writes the SVG there)"
+    print(f"wrote {output}{note}", file=sys.stderr)
     return 0
+
+
+DEFAULT_PICTURE = "graph.svg"  # draw's file when no -o is given and standard output is a terminal
+
+
+def _usable_picture(path: str) -> None:
+    """Refuse (exit 2) an -o the picture cannot go to: unknown extension, PNG/PDF without dot, no folder."""
+    from chainrule.viz import supported_formats
+    from chainrule.viz.draw import SAVE_FORMATS
+
+    format = Path(path).suffix.lower().lstrip(".")
+    if format not in SAVE_FORMATS:
+        raise UnusableOutput(f"-o {path}: use one of the extensions .svg, .png, .pdf, .dot, .gv")
+    if format in ("png", "pdf") and format not in supported_formats():
+        raise UnusableOutput(f"-o {path}: .{format} needs Graphviz's dot program, which is not on PATH"
+                             " (install Graphviz, or write .svg)")
+    writable_file(path, "-o")
 
 
 def steps(args: argparse.Namespace) -> int:
@@ -97,6 +117,8 @@ def steps(args: argparse.Namespace) -> int:
     root, leaves = formula.build_named(parse_values(args.values))
     if root.is_leaf:
         raise CommandError(f"{formula.text!r} is a single value: there is no chain rule to step through", 2)
+    if args.html:
+        writable_file(args.html, "--html")  # before the table is printed
     if getattr(args, "forward", False):
         from chainrule.cli.paths import forward_steps
 
@@ -130,7 +152,12 @@ def check(args: argparse.Namespace) -> int:
     from chainrule.check.audit import audit
     from chainrule.check.gradcheck import gradcheck
 
-    formula, root, leaves = build(args, needs_variables=True)
+    try:
+        with detect_anomaly():  # an output of inf or nan has no gradient to check: say where it came from
+            formula, root, leaves = build(args, needs_variables=True)
+    except AnomalyError as error:
+        raise ArithmeticError(f"{error}: the formula overflows here, so there is no gradient to check"
+                              ) from None
     root.backward()
     report = gradcheck(formula, [leaves[name] for name in formula.variables])
     node_report = audit(root)
@@ -152,6 +179,8 @@ def demo(args: argparse.Namespace) -> int:
     """
     from chainrule.cli.demo import run_demo
 
+    if args.out is not None:
+        writable_folder(args.out, "--out")
     given = {name: getattr(args, name) for name in ("steps", "samples", "seed")}
     with _writing(args.out or "the demo folder"):
         run_demo(args.out, quiet=args.quiet, compile=not getattr(args, "no_compile", False),

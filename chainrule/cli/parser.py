@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import chainrule
 from chainrule.formula import FUNCTIONS
+from chainrule.formula.language import CONSTANTS
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -17,15 +18,18 @@ def _two_argument_functions() -> str:
 
 
 FORMULAS = f"""\
-formulas use Python syntax: numbers, variable names, + - * / ** (the exponent a number
-like 2 or -0.5), unary minus, parentheses and the functions
+formulas use Python syntax: numbers, the constants {" and ".join(CONSTANTS)}, variable names,
++ - * / ** (x ** 2, x ** -0.5, or a positive number to a variable power: 2 ** x), unary minus,
+parentheses and the functions
   {" ".join(FUNCTIONS)}      ({_two_argument_functions()})
 Quote the formula, and give every variable a value as NAME=NUMBER.
 Options may come before or after the formula and its values."""
 
 EXIT_STATUS = """\
-exit status: 0 done; 1 math error (log of a negative, division by zero){};
-2 refused formula, values or options (then nothing is evaluated or written)"""
+exit status: 0 done; 1 math error (log of a negative, division by zero, overflow), no
+Graphviz renderer, a write that failed{};
+2 refused formula, values or options (an output that cannot be used: a missing or
+read-only folder, .png without Graphviz's dot), reported before anything is printed or written"""
 
 TOP = f"""\
 examples:
@@ -37,12 +41,14 @@ examples:
 
 {FORMULAS}
 
-{EXIT_STATUS.format(" or a wrong gradient")}"""
+{EXIT_STATUS.format(", or (check) a wrong gradient")}"""
 
 DRAW = f"""\
 Build the formula's graph, run backward, and write the picture: every value node shows its
 label, data and grad. The format follows the extension of -o: .svg, .dot or .gv (the DOT text),
-.png or .pdf (these need Graphviz's dot program); "-o -" writes SVG to standard output.
+.png or .pdf (these need Graphviz's dot program); "-o -" writes SVG to standard output. With no
+-o, SVG goes to standard output when it is a pipe or a file, and to graph.svg (graph-2.svg, ...
+if taken) when it is a terminal.
 
 examples:
   chainrule draw "tanh(w*x + b)" x=2 w=-3 b=6.88 -o graph.svg
@@ -79,8 +85,8 @@ examples:
   chainrule check "relu(x) * y" x=0 y=2          # flags the kink of relu at 0
   chainrule check "x**3 / y" x=2 y=4 --json      # machine-readable
 
-exit status: 0 when every gradient passes; 1 when any is wrong, or on a math error;
-2 refused formula, values or options
+exit status: 0 when every gradient passes; 1 when any is wrong, or on a math error (an
+output that overflows to inf has no gradient to check); 2 refused formula, values or options
 
 {FORMULAS}"""
 
@@ -141,8 +147,9 @@ def _formula_parser(subparsers: argparse._SubParsersAction, name: str, summary: 
 
 def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = _formula_parser(subparsers, "draw", "draw the graph with values and gradients", DRAW)
-    sub.add_argument("-o", "--output", default="-", metavar="FILE",
-                     help='the picture to write (.svg, .dot, .png, .pdf); "-" for SVG on stdout (default)')
+    sub.add_argument("-o", "--output", metavar="FILE",
+                     help='the picture to write (.svg, .dot, .png, .pdf); "-" for SVG on stdout '
+                          "(default: stdout, or graph.svg on a terminal)")
     return sub
 
 

@@ -29,6 +29,9 @@ class _NotComputed(float):
 
     __slots__ = ()
 
+    def __reduce__(self) -> str:  # pickles and copies as the one NOT_COMPUTED (has_grad tests identity)
+        return "NOT_COMPUTED"
+
 
 NOT_COMPUTED: float = _NotComputed(0.0)
 

@@ -124,7 +124,7 @@ class Op:
 
     __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "crossing",
                  "constant_partials", "explain", "explain_blocked", "rule", "notation", "domain",
-                 "function", "doc", "example", "template")
+                 "function", "doc", "example", "template", "constant")
 
     def __init__(
         self,
@@ -158,6 +158,7 @@ class Op:
             raise ValueError(f"op {name!r}: function {function!r} needs example=((inputs...), output)")
         self.function, self.doc, self.example = function, doc, example
         self.template = template
+        self.constant: float | None = None  # the k of a parametrised op (x ** k): pickles by it
 
     def __call__(self, *inputs: Any) -> Any:
         from chainrule.engine.value import apply  # value.py imports this module
@@ -166,6 +167,18 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, label={self.label!r})"
+
+    # Ops are immutable rows: copies are the op itself, and pickles name it (engine/pickling.py)
+    def __reduce__(self) -> tuple[Any, ...]:
+        from chainrule.engine.pickling import reduce_op
+
+        return reduce_op(self)
+
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
 
 
 NOTATIONS = ("call", "infix", "prefix", "suffix")
@@ -465,11 +478,13 @@ def power(k: float) -> Op:
         return (k * x ** (k - 1),)
 
     pole = k < 0  # x ** -1 has a pole at 0
-    return Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads,
+    op = Op("pow", f"**{k:g}", lambda x: floats.power(x, k), local_grads,
               branch=_base_sign if pole else None, crossing="pole" if pole else None, notation="suffix",
               explain="power rule x{label}: local = k·x^(k-1) at x = {x} is {local}",
               domain=Domain(_power_boxes(k), f"x**{k!r}", at_crossing=_power_crossing(k)),
               template=_power_template(k))
+    op.constant = k
+    return op
 
 
 def _power_template(k: float) -> Template | None:
@@ -510,10 +525,12 @@ def power_of(base: float) -> Op:
         return floats.power(base, x)
 
     reach = 4.0 if abs(log_base) <= 1 else 2.0  # keep base ** x moderate
-    return Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,), notation="prefix",
+    op = Op("rpow", f"{base:g}**", forward, lambda m, out, x: (out * log_base,), notation="prefix",
               explain="{label}x: local = output × ln(base) = {local}",
               domain=Domain(_one_input((-reach, reach)), f"{base!r}**x"),
               template=_power_of_template(base, log_base))
+    op.constant = base
+    return op
 
 
 def _power_of_template(base: float, log_base: float) -> Template | None:

@@ -16,7 +16,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
-from chainrule.engine import graph
+from chainrule.engine import graph, pickling
 from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
 from chainrule.engine.graph import N_ARY, NOT_COMPUTED
 from chainrule.engine.modes import current
@@ -99,6 +99,16 @@ class Value:
     >>> c.backward()
     >>> c.data, a.grad, b.grad
     (3.0, -3.0, -4.0)
+
+    A Value is also a plain number where that is unambiguous: format specs, ``item()``, ``int()``
+    and ``round()`` read ``data``; ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool, so
+    builtin ``max``, ``min`` and ``sorted`` return the Values themselves (gradients flow to the
+    winner). ``==`` stays identity, as nodes are dict keys: compare numbers with ``a.data == b.data``.
+
+    >>> f"{c:.2f}", c.item(), round(c), c > a, max(a, b) is a, a == Value(2.0)
+    ('3.00', 3.0, 3, True, True, False)
+
+    Graphs pickle and copy (``copy.deepcopy``), however deep: see :mod:`chainrule.engine.pickling`.
     """
 
     # The parents sit in two slots, not a tuple: one allocation per node instead of two halves the
@@ -124,19 +134,54 @@ class Value:
 
     def __pow__(self, exponent: float) -> Value:
         k = None if isinstance(exponent, Value) else constant(exponent)
-        if k is None:
-            raise TypeError(
-                f"** needs a constant int or float exponent, got {type(exponent).__name__}"
-                " (for a Value exponent write exp(y * log(x)))"
-            )
+        if k is None:  # the hint in the user's own names where the Values have labels
+            y, x = getattr(exponent, "label", "") or "y", self.label or "x"
+            raise TypeError(f"** needs a constant int or float exponent, got {type(exponent).__name__}"
+                            f" (for a Value exponent write exp({y} * log({x})))")
         return unary(power(k.data), self)
 
     def __rpow__(self, base: float) -> Value:
         b = constant(base)
         return NotImplemented if b is None else unary(power_of(b.data), self)
 
+    # --- a Value as a plain Python number: these read .data and build no node ------------------
     def __float__(self) -> float:
         return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __trunc__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        return round(self.data, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" formats the number; f"{loss}" (empty spec) is the repr, as for any object
+        return format(self.data, spec) if spec else str(self)
+
+    def item(self) -> float:
+        """The value as a Python float (as ``tensor.item()``): ``Value(2.5).item() == 2.5``."""
+        return self.data
+
+    # Ordering compares .data and returns a bool (so builtin max/min/sorted return the Values
+    # themselves, and gradients flow to the winner). == and hash stay identity: nodes are dict keys.
+    def __lt__(self, other: Any) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other: Any) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other: Any) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other: Any) -> bool:
+        other = _number(other)
+        return NotImplemented if other is None else self.data >= other
 
     # --- functions: one line per op of the table that has a function name ------------------
     exp = _function("exp")
@@ -252,6 +297,19 @@ class Value:
         """True for nodes made by the user, not by an op."""
         return self._parent0 is None
 
+    # --- pickle and copy: iterative however deep the graph (engine/pickling.py) -----------------
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return pickling.reduce_node(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        pickling.set_node_state(self, state)
+
+    def __copy__(self) -> Value:
+        return pickling.copy_node(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        return pickling.deepcopy_node(self, memo)
+
     # micrograd compatibility: its draw_dot reads _prev and _op
     _prev = property(lambda self: set(self.parents), doc="The parents as a set, as micrograd has them.")
     _op = property(lambda self: self.op.label if self.op is not None else "", doc="The op's label.")
@@ -260,6 +318,13 @@ class Value:
         grad = f", grad={self.grad!r}" if self.has_grad else ""
         label = f", label={self.label!r}" if self.label else ""
         return f"{type(self).__name__}(data={self.data!r}{grad}{label})"
+
+
+def _number(x: Any) -> float | None:
+    """What an ordering comparison compares: a Value's data, a real number, else None (refused)."""
+    if isinstance(x, Value):
+        return x.data
+    return x if isinstance(x, numbers.Real) else None
 
 
 class Constant(Value):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chainrule.engine import Constant, Value
 from chainrule.formula.errors import FormulaError, finite
-from chainrule.formula.language import BINARY, FUNCTIONS
+from chainrule.formula.language import BINARY, CONSTANTS, FUNCTIONS, constant_value
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class Formula:
         """
         missing = [name for name in self.variables if name not in values]
         if missing:
-            raise FormulaError(f"no value given for {missing[0]} (add {missing[0]}=NUMBER)")
+            raise FormulaError(f"no value given for {', '.join(missing)} "
+                               f"(add {' '.join(name + '=NUMBER' for name in missing)})")
         unused = [name for name in values if name not in self.variables]
         if unused:
             raise FormulaError(f"{unused[0]} is given a value but the formula does not use it")
@@ -110,7 +111,8 @@ def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float],
         elif isinstance(node, ast.Constant):
             results.append(Constant(float(node.value)))  # type: ignore[arg-type]  # checked: a number
         elif isinstance(node, ast.Name):
-            results.append(inputs[node.id])
+            results.append(Constant(CONSTANTS[node.id], label=node.id) if node.id in CONSTANTS
+                           else inputs[node.id])
         elif _is_negative_number(node):
             results.append(Constant(-float(node.operand.value)))  # type: ignore[attr-defined]
         else:
@@ -141,7 +143,9 @@ def _operands(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.Call):
         return list(node.args)
     assert isinstance(node, ast.BinOp), f"unchecked formula node {type(node).__name__}"
-    return [node.left] if isinstance(node.op, ast.Pow) else [node.left, node.right]
+    if isinstance(node.op, ast.Pow):  # x ** k builds x; b ** x builds x (checked: one side is constant)
+        return [node.left] if constant_value(node.right) is not None else [node.right]
+    return [node.left, node.right]
 
 
 def _apply(node: ast.expr, operands: list[Value | float]) -> Value | float:
@@ -152,13 +156,6 @@ def _apply(node: ast.expr, operands: list[Value | float]) -> Value | float:
         return FUNCTIONS[node.func.id][0](*operands)  # type: ignore[attr-defined]
     assert isinstance(node, ast.BinOp)
     if isinstance(node.op, ast.Pow):
-        return operands[0] ** _signed_number(node.right)
+        k = constant_value(node.right)
+        return operands[0] ** k if k is not None else constant_value(node.left) ** operands[0]
     return BINARY[type(node.op)](*operands)  # type: ignore[arg-type]  # a Value, or a number given as input
-
-
-def _signed_number(node: ast.expr) -> float:
-    """The value of a checked exponent: a number literal under any unary minus and plus signs."""
-    sign = 1.0
-    while isinstance(node, ast.UnaryOp):
-        sign, node = (-sign if isinstance(node.op, ast.USub) else sign), node.operand
-    return sign * float(node.value)  # type: ignore[attr-defined]

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable
 
 from chainrule.formula.build import Formula
 from chainrule.formula.errors import FormulaError
-from chainrule.formula.language import BINARY, FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH
+from chainrule.formula.language import (
+    BINARY,
+    CONSTANTS,
+    FUNCTIONS,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    constant_value,
+)
 
 _REFUSED = {  # what the user wrote, for the message "... not allowed in a formula"
     ast.Attribute: "attribute access is", ast.Subscript: "subscripts are", ast.Slice: "slices are",
@@ -34,11 +43,13 @@ def parse_formula(text: str) -> Formula:
 
     >>> parse_formula("sigmoid(a) * b ** -2").variables
     ('a', 'b')
-    >>> parse_formula("x ** y")
+    >>> parse_formula("2 ** t").variables  # a positive number to a variable power
+    ('t',)
+    >>> parse_formula("a ** b")
     Traceback (most recent call last):
     ...
-    chainrule.formula.errors.FormulaError: column 6: the exponent of ** must be a number like 2 or -0.5 \
-(for a variable exponent write exp(y * log(x))): 'y'
+    chainrule.formula.errors.FormulaError: column 6: the exponent of ** must be a number like 2 or -0.5, \
+or the base a positive number like 2 (for a variable exponent write exp(b * log(a))): 'b'
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_formula needs a str, got {type(text).__name__}")
@@ -64,7 +75,16 @@ def _syntax_error(text: str, indent: int, error: SyntaxError) -> FormulaError:
         return FormulaError("the formula is empty")
     offset = error.offset or len(text) + 1  # Python reports 0 for "ran out of text"
     column = min(indent + offset, len(text) + 1)
+    juxtaposed = _NUMBER_THEN_NAME.search(text)
+    if juxtaposed:  # "2x + 1": Python says "invalid decimal literal"
+        number, name = juxtaposed.groups()
+        return FormulaError(f"invalid formula: write {number}*{name} to multiply", juxtaposed.start(1) + 1,
+                            juxtaposed.group(0))
     return FormulaError(f"invalid formula: {error.msg}", column, text[column - 1:column + 19].strip())
+
+
+# a number written against a name ("2x", "0.5sin"), not inside a name ("x2") or a number ("1e5")
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)(?![eE][+-]?\d)([A-Za-z_]\w*)")
 
 
 def _check(tree: ast.expr, text: str, indent: int) -> tuple[str, ...]:
@@ -82,7 +102,7 @@ def _check(tree: ast.expr, text: str, indent: int) -> tuple[str, ...]:
             raise refuse(f"formula is nested too deeply (more than {MAX_DEPTH} levels;"
                          " a chain like a + b - c + d is one level)")
         children = _children(node, refuse)
-        if isinstance(node, ast.Name):
+        if isinstance(node, ast.Name) and node.id not in CONSTANTS:
             names.setdefault(node.id)
         stack.extend((child, depth + (not _continues_chain(node, child))) for child in reversed(children))
     return tuple(names)
@@ -104,12 +124,12 @@ def _continues_chain(node: ast.AST, child: ast.AST) -> bool:
 def _children(node: ast.AST, refuse: Callable[..., FormulaError]) -> list[ast.expr]:
     """The sub-expressions of one allowed node; raise for anything off the whitelist."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        _exponent(node.right, refuse)
-        return [node.left]
+        return _power_operands(node, refuse)
     if isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY:
+            hint = f": for a power write {_power_hint(node)}" if isinstance(node.op, ast.BitXor) else ""
             raise refuse(f"operator {_OPERATOR_SIGNS.get(type(node.op), '?')} is not allowed"
-                         " (only + - * / **)")
+                         f" (only + - * / **){hint}")
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -163,18 +183,43 @@ def _number(node: ast.Constant, refuse: Callable[..., FormulaError]) -> float:
     return number
 
 
-def _exponent(node: ast.expr, refuse: Callable[..., FormulaError]) -> float:
-    """The constant k of ``x ** k``: a number literal, optionally signed, |k| <= MAX_EXPONENT."""
-    sign, part = 1.0, node
-    while isinstance(part, ast.UnaryOp) and isinstance(part.op, (ast.USub, ast.UAdd)):
-        sign, part = (-sign if isinstance(part.op, ast.USub) else sign), part.operand
-    if not isinstance(part, ast.Constant):
-        raise refuse("the exponent of ** must be a number like 2 or -0.5"
-                     " (for a variable exponent write exp(y * log(x)))", node)
-    k = sign * _number(part, lambda message, _=None: refuse(message, node))
-    if abs(k) > MAX_EXPONENT:
-        raise refuse(f"exponent is too large (the limit is {MAX_EXPONENT} in absolute value)", node)
-    return k
+def _power_operands(node: ast.BinOp, refuse: Callable[..., FormulaError]) -> list[ast.expr]:
+    """``x ** k`` (k a constant number) or ``b ** x`` (b a constant number > 0): the variable side."""
+    for part in (node.right, node.left):  # strings, booleans, ... are refused as such
+        while isinstance(part, ast.UnaryOp):
+            part = part.operand
+        if isinstance(part, ast.Constant):
+            _number(part, lambda message, _=None, part=part: refuse(message, part))
+    k = constant_value(node.right)
+    if k is not None:
+        if abs(k) > MAX_EXPONENT:
+            raise refuse(f"exponent is too large (the limit is {MAX_EXPONENT} in absolute value)", node.right)
+        return [node.left]
+    base = constant_value(node.left)
+    variable = any(isinstance(part, ast.Name) and part.id not in CONSTANTS for part in ast.walk(node.right))
+    if base is None or not variable:
+        raise refuse("the exponent of ** must be a number like 2 or -0.5, or the base a positive number"
+                     f" like 2 (for a variable exponent write {_power_hint(node)})", node.right)
+    if not base > 0:
+        raise refuse("the base of a variable power must be a number > 0 (b ** x is exp(x * log(b)))",
+                     node.left)
+    return [node.right]
+
+
+def _power_hint(node: ast.BinOp) -> str:
+    """``a ** b`` in the user's own names: ``x ** 2`` for ``x^2``, ``exp(y * log(x))`` for ``x ** y``."""
+    base, exponent = ast.unparse(node.left), ast.unparse(node.right)
+    if isinstance(node.op, ast.BitXor):
+        return f"{_grouped(node.left, base, ast.expr)} ** {_grouped(node.right, exponent, ast.BinOp)}"
+    return f"exp({_grouped(node.right, exponent, (ast.Add, ast.Sub))} * log({base}))"
+
+
+def _grouped(node: ast.expr, text: str, looser: type | tuple[type, ...]) -> str:
+    """``text`` in parentheses if ``node`` binds more loosely than where it goes."""
+    simple = isinstance(node, (ast.Name, ast.Constant, ast.Call))
+    op = getattr(node, "op", None)
+    loose = not simple and (looser is ast.expr or isinstance(node, looser) or isinstance(op, looser))
+    return f"({text})" if loose else text
 
 
 def _column(source: str, node: ast.AST) -> int:

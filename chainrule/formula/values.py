@@ -6,7 +6,7 @@ import keyword
 from collections.abc import Iterable
 
 from chainrule.formula.errors import FormulaError, finite
-from chainrule.formula.language import FUNCTIONS
+from chainrule.formula.language import CONSTANTS, FUNCTIONS
 
 
 def parse_values(assignments: Iterable[str]) -> dict[str, float]:
@@ -31,6 +31,8 @@ def parse_values(assignments: Iterable[str]) -> dict[str, float]:
             raise FormulaError(f"{item}: {name!r} is not a variable name")
         if name in FUNCTIONS:
             raise FormulaError(f"{item}: {name} is a function, not a variable")
+        if name in CONSTANTS:
+            raise FormulaError(f"{item}: {name} is the constant {CONSTANTS[name]!r}, not a variable")
         if name in values:
             raise FormulaError(f"{name} is given twice")
         try:

@@ -52,7 +52,9 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     Each epoch visits the samples in a new order from ``seed`` in batches of ``batch_size`` (all of
     them, in order, when None). ``lr_schedule(step)`` sets the learning rate before each step; a
     value that is not a finite number >= 0 raises ValueError before it is used.
-    Accuracy is measured on each batch's outputs before its update (see :func:`accuracy`).
+    Accuracy is measured on each batch's outputs before its update (see :func:`accuracy`). The
+    progress bar shows those running figures, and ends on the trained model's loss and accuracy on
+    all ``inputs`` (as :func:`evaluate` gives them).
 
     With ``compile`` (the default), once two steps have built graphs of the same shape (full batch,
     or equal mini-batches of numbers), the step is recorded and replayed with ``chainrule.compile``:
@@ -101,6 +103,9 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
                 bar.update()
             history.loss.append(loss_sum / seen)
             history.accuracy.append(hits / seen)
+        if progress and epochs:  # end on the trained model (the running figures are one update behind)
+            final = evaluate(model, inputs, labels, loss_fn)
+            bar.set_postfix(loss=f"{final.loss:.4f}", acc=f"{final.accuracy:.1%}", refresh=False)
     return history
 
 

@@ -172,7 +172,7 @@ def test_demo_quiet_prints_nothing(cli: Callable[..., Result], tmp_path: Path) -
 def test_demo_into_a_file_is_an_error_not_a_traceback(cli: Callable[..., Result], tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file")
     result = cli("demo", "--out", "taken", "--steps", "1", "--samples", "4", "--quiet")
-    assert result.status == 1 and result.err.startswith("chainrule demo: error: cannot write taken")
+    assert result.status == 2 and result.err.startswith("chainrule demo: error: --out taken: ")
     assert (tmp_path / "taken").read_text() == "a file"
 
 

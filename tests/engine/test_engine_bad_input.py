@@ -21,6 +21,7 @@ from chainrule import sum as vsum
     (lambda: Value(1.0) * None, ["NoneType"]),
     (lambda: Value(1.0) / [1.0], ["list"]),
     (lambda: Value(2.0) ** Value(2.0), ["exponent", "Value", "exp(y * log(x))"]),
+    (lambda: Value(2.0, label="b") ** Value(2.0, label="k"), ["exponent", "Value", "exp(k * log(b))"]),
     (lambda: Value(2.0) ** "2", ["exponent", "str"]),
     (lambda: "2" ** Value(2.0), ["str"]),
     (lambda: exp("1"), ["exp", "str"]),
