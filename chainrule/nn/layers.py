@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from functools import lru_cache
 from operator import mul
 
 from chainrule.engine import Parameter, Value, name_scope
@@ -123,7 +125,7 @@ class Layer(Module):
         """The outputs, always a list, for inputs already checked by :func:`as_inputs`."""
         out = []
         for i, neuron in enumerate(self.neurons):
-            with name_scope(f"neurons.{i}"):
+            with _scope("neurons", i):
                 out.append(neuron.forward(xs))
         return out
 
@@ -176,7 +178,7 @@ class MLP(Module):
         """The output for inputs ``x``: one Value if the last layer has one neuron, else a list."""
         xs = as_inputs(x, self.nin, self)
         for i, layer in enumerate(self.layers):
-            with name_scope(f"layers.{i}"):
+            with _scope("layers", i):
                 xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs
 
@@ -213,3 +215,10 @@ def _activation(activation: str, nonlin: bool | None) -> str:
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
     return activation
+
+
+@lru_cache(maxsize=4096)
+def _scope(kind: str, i: int) -> AbstractContextManager[None]:
+    """``name_scope(f"{kind}.{i}")``, made once: a scope switch holds no state, so one serves every
+    forward pass (and every thread) instead of a new one per neuron per call."""
+    return name_scope(f"{kind}.{i}")

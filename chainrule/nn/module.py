@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import operator
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -50,6 +51,15 @@ class Module:
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
         """Every parameter with its dotted path, depth first, each parameter listed once."""
+        if prefix:
+            return [(prefix + name, parameter) for name, parameter in self.named_parameters()]
+        cache = self.__dict__.get("_parameter_cache")
+        if cache is None or not cache.valid():
+            cache = _ParameterCache(self)
+            self.__dict__["_parameter_cache"] = cache  # not through __setattr__: no structure change
+        return list(cache.named)
+
+    def _find_parameters(self) -> list[tuple[str, Value]]:
         named: list[tuple[str, Value]] = []
         seen: set[Value] = set()  # Values hash by identity
         for name, item in self._named_items():
@@ -57,12 +67,33 @@ class Module:
             for path, parameter in pairs:
                 if parameter not in seen:  # a shared weight is learned once
                     seen.add(parameter)
-                    named.append((prefix + path, parameter))
+                    named.append((path, parameter))
         return named
 
     def parameters(self) -> list[Value]:
-        """The parameters in :meth:`named_parameters` order (micrograd's: weights, then bias)."""
-        return [parameter for _, parameter in self.named_parameters()]
+        """The parameters in :meth:`named_parameters` order (micrograd's: weights, then bias).
+
+        Looked up once and kept until the model's structure changes: an attribute set or deleted on
+        any Module, or a list, tuple or dict the lookup went through changed in place.
+
+        >>> from chainrule import Parameter
+        >>> from chainrule.nn import Neuron
+        >>> n = Neuron(2)
+        >>> len(n.parameters())
+        3
+        >>> n.w.append(Parameter(0.5)); len(n.parameters())
+        4
+        """
+        self.named_parameters()
+        return list(self.__dict__["_parameter_cache"].parameters)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _STRUCTURE.changed()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _STRUCTURE.changed()
+        object.__delattr__(self, name)
 
     def zero_grad(self) -> None:
         """Mark every parameter's gradient as not computed (reads as 0.0), before a new backward."""
@@ -130,6 +161,74 @@ class Module:
         for name, child in self.named_children():
             lines.append(f"  ({name}): {repr(child).splitlines()[0]}")
         return "\n".join(lines)
+
+
+class _Structure:
+    """A count of attribute changes on any Module: a parameter cache made at another count is stale
+    (a change inside a sub-module must reach its parents' caches, which it does not know)."""
+
+    __slots__ = ("version",)
+
+    def __init__(self) -> None:
+        self.version = 0
+
+    def changed(self) -> None:
+        self.version += 1
+
+
+_STRUCTURE = _Structure()
+
+
+_Contents = tuple[tuple[Any, ...], tuple[Any, ...]]  # a container's keys and items
+
+
+class _ParameterCache:
+    """A module's named parameters, with what they were found through: the structure count, and every
+    list and dict under the module with a copy of what it held, to notice a change in place."""
+
+    __slots__ = ("version", "named", "parameters", "watched")
+
+    def __init__(self, module: Module) -> None:
+        self.version = _STRUCTURE.version
+        self.named = tuple(module._find_parameters())
+        self.parameters = tuple(parameter for _, parameter in self.named)
+        self.watched = [(container, _contents(container)) for container in _containers(module)]
+
+    def valid(self) -> bool:
+        return self.version == _STRUCTURE.version and all(
+            _unchanged(_contents(container), held) for container, held in self.watched)
+
+
+def _contents(container: Any) -> _Contents:
+    """(keys, items) of a list or mapping; the items are kept (referenced), so compared by identity."""
+    if isinstance(container, Mapping):
+        return tuple(container), tuple(container.values())
+    return (), tuple(container)
+
+
+def _unchanged(now: _Contents, held: _Contents) -> bool:
+    return (now[0] == held[0] and len(now[1]) == len(held[1])
+            and all(map(operator.is_, now[1], held[1])))
+
+
+def _containers(module: Module) -> list[Any]:
+    """Every mutable list or mapping reachable from the module's public attributes (sub-modules too)."""
+    found, seen, todo = [], set(), [module]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Module):
+            todo.extend(value for name, value in vars(item).items() if not name.startswith("_"))
+        elif isinstance(item, Mapping):
+            found.append(item)
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            if isinstance(item, list):
+                found.append(item)
+            todo.extend(item)
+    return found
 
 
 def _parts(path: str, item: Any) -> Iterator[tuple[str, Value | Module]]:
