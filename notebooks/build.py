@@ -9,10 +9,15 @@ Sources live in notebooks/src/*.py in the "percent" format: `# %%` starts a code
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -61,6 +66,7 @@ def build(source_path: Path) -> Path:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = tidy(cell.outputs)
+    add_png_pictures(notebook)
     target = HERE / f"{source_path.stem}.ipynb"
     temporary = target.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, temporary)
@@ -82,6 +88,59 @@ def tidy(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
             output.data["text/plain"] = ADDRESS.sub(">", output.data["text/plain"])
         kept.append(output)
     return kept
+
+
+# JupyterLab renders an output with the first MIME type, by rank, that it may show; in a notebook it
+# does not trust (any notebook opened from disk before its cells are run here) only "safe" types
+# count: image/svg+xml and the widget view are not, image/png is. So every picture gets a PNG copy,
+# which JupyterLab shows untrusted and code hosts show too; a live or trusted notebook keeps the SVG.
+PICTURE_TYPES = ("image/svg+xml",)
+WIDEST_PNG = 1600  # CSS pixels: a wider picture is scaled down to this (it fits the cell anyway)
+PNG_SCALE = 2  # device pixels per CSS pixel, so the PNG stays sharp on high-density screens
+
+
+def add_png_pictures(notebook: nbformat.NotebookNode) -> int:
+    """Give every output that has an SVG picture a PNG of it too (rasterised in headless Chromium);
+    returns how many were added."""
+    todo = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+            if any(kind in output.get("data", {}) for kind in PICTURE_TYPES)
+            and "image/png" not in output.data]
+    if not todo:
+        return 0
+    with chromium_page() as page:
+        for output in todo:
+            png, width = rasterise(page, output.data["image/svg+xml"])
+            output.data["image/png"] = base64.b64encode(png).decode("ascii")
+            output.setdefault("metadata", {})["image/png"] = {"width": width}
+    return len(todo)
+
+
+def rasterise(page: Any, svg: str) -> tuple[bytes, int]:
+    """The SVG as PNG bytes, and its width in CSS pixels (the PNG has PNG_SCALE times as many)."""
+    svg = svg[svg.index("<svg"):]  # no XML prolog or doctype inside an HTML page
+    cap = f"svg{{max-width:{WIDEST_PNG}px !important;height:auto !important}}"  # over a picture's own style
+    page.set_content(f'<html><head><style>{cap}</style></head><body style="margin:0;background:white">'
+                     f'<div style="display:inline-block">{svg}</div></body></html>')
+    picture = page.locator("svg").first
+    width = round(picture.bounding_box()["width"])
+    return picture.screenshot(type="png", omit_background=False), width
+
+
+@contextmanager
+def chromium_page() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = next((path for path in ("/usr/bin/chromium", shutil.which("chromium")) if path), None)
+    if executable is None:
+        raise SystemExit("building the notebooks needs Chromium (apt-get install chromium) for PNG pictures")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser.new_page(viewport={"width": WIDEST_PNG, "height": 1000},
+                                   device_scale_factor=PNG_SCALE)
+        finally:
+            browser.close()
 
 
 def main(patterns: list[str]) -> None:

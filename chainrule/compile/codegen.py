@@ -20,7 +20,7 @@ from typing import Any
 from chainrule.engine import Constant
 from chainrule.engine.ops import FLOAT_MATH, TEMPLATE_FUNCTIONS, Op
 
-CHUNK_STATEMENTS = 8000  # statements per generated function (compile time grows with function size)
+CHUNK_STATEMENTS = 40_000  # statements per generated function (each chunk boundary costs loads and stores)
 MAX_DEPTH = 24  # deepest fused expression (Python's compiler recurses over nested expressions)
 MAX_TERMS = 64  # longest inline sum of inputs or gradient terms (same reason)
 
@@ -200,8 +200,7 @@ class _Generator:
         return f"v{i}", frozenset((f"v{i}",))
 
     def _backward(self, exprs: list[Expr]) -> None:
-        terms: list[list[Expr]] = [[] for _ in self.nodes]
-        started: set[int] = set()
+        terms: list[list[Expr]] = [[] for _ in self.nodes]  # each node's contributions, in the plain order
         for i in range(self.root, -1, -1):
             node = self.nodes[i]
             locals_ = self._locals(i, node, exprs)  # template-less ops call their rule even when unneeded
@@ -211,15 +210,7 @@ class _Generator:
             for j, p in enumerate(self.parents[i]):
                 if not self.needs_grad[p]:
                     continue
-                text = _contribution(locals_[j], grad[0])
-                uses = grad[1] | self._local_uses(i, j, exprs)
-                if self.parents[p]:
-                    terms[p].append((text, uses))
-                else:  # a wrt leaf: accumulate as the plain engine does, starting from 0.0
-                    name = f"g{p}"
-                    start = "0.0" if p not in started else name
-                    started.add(p)
-                    self.emit(name, f"{name} = {start} + {text}", uses | ({name} if start == name else set()))
+                terms[p].append((_contribution(locals_[j], grad[0]), grad[1] | self._local_uses(i, j, exprs)))
 
     def _locals(self, i: int, node: Any, exprs: list[Expr]) -> list[str]:
         parents = self.parents[i]
@@ -257,16 +248,15 @@ class _Generator:
 
     def _gradient(self, i: int, terms: list[Expr]) -> Expr:
         name = f"g{i}"
+        leaf = not self.parents[i]
         if i == self.root:
             self.emit(name, f"{name} = 1.0", frozenset())
-        elif not self.parents[i]:
-            return name, frozenset((name,))  # a leaf's gradient is accumulated where it is used
-        elif len(terms) == 1 and terms[0][0].isidentifier():
+        elif len(terms) == 1 and terms[0][0].isidentifier() and not leaf:
             return terms[0]  # one consumer, local gradient 1.0: the same number (up to the sign of 0)
-        else:
+        else:  # a wrt leaf's gradient starts from 0.0, as in the plain engine: exact, -0.0 included
             for start in range(0, len(terms), MAX_TERMS):
                 part = terms[start:start + MAX_TERMS]
-                head = f"{name} + " if start else ""
+                head = f"{name} + " if start else "0.0 + " if leaf else ""
                 uses = frozenset().union(*(u for _, u in part)) | ({name} if start else set())
                 self.emit(name, f"{name} = {head}{' + '.join(t for t, _ in part)}", uses)
         return name, frozenset((name,))

@@ -99,30 +99,42 @@ class _Group:
         self.op = op
         self.rule = numpy_rule(op)
         self.out = np.array(outs, dtype=np.intp)
-        self.inputs = [np.array(column, dtype=np.intp) for column in zip(*parents)]
+        self.inputs = np.array(parents, dtype=np.intp).T  # (inputs, nodes): one gather reads them all
+        self.flat = self.inputs.reshape(-1)
+        # a parent used twice in the group (a * a, an input shared by neurons): sum its contributions
+        # with one sorted reduceat (np.add.at is several times slower)
+        self.sorting = np.argsort(self.flat, kind="stable")
+        self.targets, self.starts = np.unique(self.flat[self.sorting], return_index=True)
+        self.repeats = self.targets.size < self.flat.size
 
     def forward(self, vals: Any) -> None:
-        xs = [vals[i] for i in self.inputs]
+        xs = vals[self.inputs]
         if self.rule is not None:
             vals[self.out] = self.rule[0](*xs)
         elif self.op.name == "sum":
-            vals[self.out] = np.sum(xs, axis=0) if xs else 0.0
+            vals[self.out] = xs.sum(axis=0)
         elif self.op.name == "select":
             vals[self.out] = _select(xs)
         else:  # an op with no NumPy form (a custom op): its table function, element by element
             vals[self.out] = np.vectorize(self.op.forward, otypes=[float])(*xs)
 
     def backward(self, vals: Any, grads: Any) -> None:
+        """Add ``local * upstream`` into every input's gradient: one scatter for the whole group."""
         up = grads[self.out]
-        xs = [vals[i] for i in self.inputs]
-        for index, local in zip(self.inputs, self._local_grads(vals[self.out], xs)):
-            np.add.at(grads, index, local * up)
+        if self.op.name == "sum":
+            contributions = np.broadcast_to(up, (len(self.inputs), *up.shape))
+        else:
+            contributions = np.stack([np.broadcast_to(local * up, up.shape)
+                                      for local in self._local_grads(vals[self.out], vals[self.inputs])])
+        contributions = contributions.reshape(self.flat.size, *up.shape[1:])
+        if self.repeats:
+            grads[self.targets] += np.add.reduceat(contributions[self.sorting], self.starts, axis=0)
+        else:
+            grads[self.flat] += contributions
 
     def _local_grads(self, out: Any, xs: list[Any]) -> Sequence[Any]:
         if self.rule is not None:
             return self.rule[1](out, *xs)
-        if self.op.name == "sum":
-            return [1.0] * len(xs)
         if self.op.name == "select":
             picked = np.rint(xs[0])
             return [0.0] + [np.where(picked == k, 1.0, 0.0) for k in range(len(xs) - 1)]

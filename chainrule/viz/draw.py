@@ -29,11 +29,20 @@ class Drawing(graphviz.Digraph):
     True
     """
 
+    fit = True  # shown in a notebook: as wide as the cell at most (False: full size, scroll)
+
     def __repr__(self) -> str:  # graphviz's default shows id(), which differs on every run
         return f"<Drawing {self.name!r}: {self.source.count(' -> ')} edges>"
 
     def _repr_image_svg_xml(self) -> str:
-        return render_svg(self.source)
+        svg = render_svg(self.source)
+        return fit_width(svg) if self.fit else svg
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        if self.fit or "image/svg+xml" not in bundle:
+            return bundle
+        return bundle, {"image/svg+xml": {"unconfined": True}}  # JupyterLab: no max-width either
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         """As ``graphviz.Digraph.pipe``; plain SVG output uses chainrule's renderer.
@@ -50,12 +59,13 @@ class Drawing(graphviz.Digraph):
         return super().pipe(format, *args, **kwargs)
 
 
-def draw(root: Outputs, options: DotOptions | None = None, **changes: Any) -> Drawing:
+def draw(root: Outputs, options: DotOptions | None = None, *, fit: bool = True, **changes: Any) -> Drawing:
     """The graph of ``root`` as a ``graphviz.Digraph`` (Jupyter shows it inline); ``root`` is one
     Value or a list of Values (several outputs, e.g. a layer's, in one picture).
 
     Takes the drawing options of :func:`chainrule.viz.to_dot` (:class:`~chainrule.viz.DotOptions`);
-    ``.source`` is exactly that DOT text.
+    ``.source`` is exactly that DOT text. In a notebook the picture is scaled down to the cell's
+    width if it is wider; ``fit=False`` (or ``picture.fit = False``) shows it at full size.
 
     >>> from chainrule import Value
     >>> x = Value(2.0, label="x")
@@ -67,7 +77,18 @@ def draw(root: Outputs, options: DotOptions | None = None, **changes: Any) -> Dr
     <Drawing 'chainrule': 6 edges>
     """
     lines = to_dot(root, options, **changes).splitlines(keepends=True)
-    return Drawing(name=GRAPH_NAME, body=lines[1:-1])
+    picture = Drawing(name=GRAPH_NAME, body=lines[1:-1])
+    picture.fit = fit
+    return picture
+
+
+def fit_width(svg: str) -> str:
+    """The SVG scaled down, aspect kept, where its box is narrower than the picture (a notebook cell).
+
+    >>> fit_width('<?xml version="1.0"?><svg width="900pt" height="90pt">')
+    '<?xml version="1.0"?><svg style="max-width:100%;height:auto" width="900pt" height="90pt">'
+    """
+    return svg.replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
 
 
 def to_svg(root: Outputs, options: DotOptions | None = None, *, renderer: str | None = None,

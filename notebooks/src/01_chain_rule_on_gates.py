@@ -205,8 +205,8 @@ draw(one_gate)
 # ## Playing the steps
 #
 # In a live notebook `steps.widget()` is a player: a slider and previous/next buttons over the
-# frames, with each step's row of the table and its explanation. Outside a running kernel (as on a
-# code host) a widget shows only as text.
+# frames, with each step's row of the table and its explanation. Outside a running kernel (before
+# the cell is run here, or on a code host) it shows as a picture of its first step: run the cell to play.
 
 # %%
 steps.widget()

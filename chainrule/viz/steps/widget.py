@@ -91,7 +91,11 @@ class StepWidget:
         self.next.disabled = i == len(self.trace) - 1
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.box._repr_mimebundle_(**kwargs)
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        # the shown step as a picture, for where no widget runs (a notebook JupyterLab does not
+        # trust, a code host); notebooks/build.py adds a PNG of it
+        bundle["image/svg+xml"] = self.trace.frame_svg(self.step)
+        return bundle
 
 
 def fitted(svg: str, zoom: float = 1.0) -> str:
