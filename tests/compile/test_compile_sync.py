@@ -244,3 +244,15 @@ def test_a_million_op_chain_compiles_and_replays_without_recursion():
     x.data = 0.25
     assert step() == pytest.approx(0.25 * 1.0000001 ** 500_000)
     assert x.grad == pytest.approx(1.0000001 ** 500_000)
+
+
+def test_chainrule_compile_is_callable_however_it_was_imported_and_not_star_exported():
+    """Importing a submodule first makes ``chainrule.compile`` the package; it calls the function too."""
+    import subprocess
+    import sys
+
+    code = ("import chainrule.compile.codegen, chainrule\n"
+            "x = chainrule.Value(3.0); print(chainrule.compile(x * x, 'objects')(), x.grad)\n"
+            "namespace = {}; exec('from chainrule import *', namespace); print('compile' in namespace)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["9.0", "6.0", "False"]
