@@ -2,11 +2,13 @@
 
 Nodes at the same level (longest path from a leaf) with the same op are independent, so one NumPy
 call computes them all; backward walks the levels in reverse and scatters ``local * upstream`` into
-the parents with ``np.add.at`` (repeated parents add up). With ``batch=`` leaves, the recorded graph
-is one sample's: every value gets a batch axis, each call takes one array per batch leaf, and the
-other leaves' gradients are summed over the batch. Results agree with the plain engine to rounding
-(rtol 1e-12), not bit for bit: sums are added in another order. A NaN or inf anywhere makes the call
-a plain run of the engine (per sample), so domain errors, anomaly mode and NaN semantics are its own.
+the parents (repeated parents add up). With ``batch=`` leaves, the recorded graph is one sample's and
+each call takes one array per batch leaf: the nodes that depend on a batch leaf get a batch axis; the
+others (the parameters, an L2 term over them) are computed once without it and broadcast where they
+meet a batched node, and their gradients are the sums over the batch of what flows into them.
+Results agree with the plain engine to rounding (rtol 1e-12), not bit for bit: sums are added in
+another order. A NaN or inf anywhere makes the call a plain run of the engine (per sample), so
+domain errors, anomaly mode and NaN semantics are its own.
 
 NumPy is an optional dependency (``pip install chainrule[numpy]``), imported only by this module.
 """
@@ -92,45 +94,87 @@ def numpy_rule(op: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     return None
 
 
-class _Group:
-    """Nodes of one level and one op: their positions, and each input's positions, as index arrays."""
+class _Scatter:
+    """Adds rows into given positions of an array: one sorted ``reduceat`` where a position repeats."""
 
-    def __init__(self, op: Any, outs: list[int], parents: list[list[int]]) -> None:
+    def __init__(self, targets: Any) -> None:
+        self.flat = targets
+        # a parent used twice in a group (a * a, an input shared by neurons): sum its contributions
+        # with one sorted reduceat (np.add.at is several times slower)
+        self.sorting = np.argsort(targets, kind="stable")
+        self.targets, self.starts = np.unique(targets[self.sorting], return_index=True)
+        self.repeats = self.targets.size < targets.size
+
+    def add(self, into: Any, rows: Any) -> None:
+        if self.repeats:
+            into[self.targets] += np.add.reduceat(rows[self.sorting], self.starts, axis=0)
+        else:
+            into[self.flat] += rows
+
+
+class _Group:
+    """Nodes of one level and one op: their positions, and each input's positions, as index arrays.
+
+    Positions index the unbatched array (``fixed``) or, for a batched group, the batched array; a
+    batched group's inputs may be either (``batched_input`` says which), unbatched ones broadcast.
+    """
+
+    def __init__(self, op: Any, outs: list[int], parents: list[list[int]],
+                 batched: bool = False, batched_input: list[list[bool]] | None = None) -> None:
         self.op = op
         self.rule = numpy_rule(op)
+        self.batched = batched
         self.out = np.array(outs, dtype=np.intp)
         self.inputs = np.array(parents, dtype=np.intp).T  # (inputs, nodes): one gather reads them all
-        self.flat = self.inputs.reshape(-1)
-        # a parent used twice in the group (a * a, an input shared by neurons): sum its contributions
-        # with one sorted reduceat (np.add.at is several times slower)
-        self.sorting = np.argsort(self.flat, kind="stable")
-        self.targets, self.starts = np.unique(self.flat[self.sorting], return_index=True)
-        self.repeats = self.targets.size < self.flat.size
+        flat = self.inputs.reshape(-1)
+        if batched_input is None:
+            batched_input = [[batched] * len(row) for row in parents]
+        self.from_batch = np.array(batched_input, dtype=bool).T  # (inputs, nodes)
+        self.mixed = batched and not self.from_batch.all()
+        mask = self.from_batch.reshape(-1)
+        self.batch_rows, self.fixed_rows = np.flatnonzero(mask), np.flatnonzero(~mask)
+        self.to_batch = _Scatter(flat[mask])
+        self.to_fixed = _Scatter(flat[~mask])
 
-    def forward(self, vals: Any) -> None:
-        xs = vals[self.inputs]
+    def _gather(self, fixed: Any, batch: Any) -> Any:
+        if not self.batched:
+            return fixed[self.inputs]
+        if not self.mixed:
+            return batch[self.inputs]
+        xs = np.empty((*self.inputs.shape, batch.shape[1]))
+        xs[self.from_batch] = batch[self.inputs[self.from_batch]]
+        xs[~self.from_batch] = fixed[self.inputs[~self.from_batch]][:, None]
+        return xs
+
+    def forward(self, fixed: Any, batch: Any) -> None:
+        xs = self._gather(fixed, batch)
         if self.rule is not None:
-            vals[self.out] = self.rule[0](*xs)
+            out = self.rule[0](*xs)
         elif self.op.name == "sum":
-            vals[self.out] = xs.sum(axis=0)
+            out = xs.sum(axis=0)
         elif self.op.name == "select":
-            vals[self.out] = _select(xs)
+            out = _select(xs)
         else:  # an op with no NumPy form (a custom op): its table function, element by element
-            vals[self.out] = np.vectorize(self.op.forward, otypes=[float])(*xs)
+            out = np.vectorize(self.op.forward, otypes=[float])(*xs)
+        (batch if self.batched else fixed)[self.out] = out
 
-    def backward(self, vals: Any, grads: Any) -> None:
-        """Add ``local * upstream`` into every input's gradient: one scatter for the whole group."""
+    def backward(self, fixed: Any, batch: Any, fixed_grads: Any, batch_grads: Any) -> None:
+        """Add ``local * upstream`` into every input's gradient: one scatter per kind of input."""
+        vals, grads = (batch, batch_grads) if self.batched else (fixed, fixed_grads)
         up = grads[self.out]
         if self.op.name == "sum":
             contributions = np.broadcast_to(up, (len(self.inputs), *up.shape))
         else:
-            contributions = np.stack([np.broadcast_to(local * up, up.shape)
-                                      for local in self._local_grads(vals[self.out], vals[self.inputs])])
-        contributions = contributions.reshape(self.flat.size, *up.shape[1:])
-        if self.repeats:
-            grads[self.targets] += np.add.reduceat(contributions[self.sorting], self.starts, axis=0)
-        else:
-            grads[self.flat] += contributions
+            contributions = np.stack([np.broadcast_to(local * up, up.shape) for local in
+                                      self._local_grads(vals[self.out], self._gather(fixed, batch))])
+        contributions = contributions.reshape(-1, *up.shape[1:])
+        if not self.batched:
+            self.to_fixed.add(fixed_grads, contributions)
+        elif not self.mixed:
+            self.to_batch.add(batch_grads, contributions)
+        else:  # an unbatched input gets the sum over the batch of what flows into it
+            self.to_batch.add(batch_grads, contributions[self.batch_rows])
+            self.to_fixed.add(fixed_grads, contributions[self.fixed_rows].sum(axis=1))
 
     def _local_grads(self, out: Any, xs: list[Any]) -> Sequence[Any]:
         if self.rule is not None:
@@ -152,22 +196,39 @@ def _select(xs: list[Any]) -> Any:
     return np.where(valid, chosen, np.nan)  # a NaN makes the call a plain run, which raises
 
 
-def _groups(tape: Tape) -> list[_Group]:
-    """The interior nodes grouped by (level, op, number of inputs), in level order."""
-    position = {node: i for i, node in enumerate(tape.nodes)}
-    level = [0] * len(tape.nodes)
-    groups: dict[tuple[int, int, int], tuple[Any, list[int], list[list[int]]]] = {}
-    for i, node in enumerate(tape.nodes):
-        parents = [position[p] for p in node.parents]
-        if not parents:
-            continue
-        level[i] = 1 + max(level[p] for p in parents)
-        key = (level[i], id(node.op), len(parents))
-        groups.setdefault(key, (node.op, [], []))
-        groups[key][1].append(i)
-        groups[key][2].append(parents)
-    ordered = sorted(groups.items(), key=lambda item: item[0][0])  # by level; stable within one
-    return [_Group(op, outs, parents) for _, (op, outs, parents) in ordered]
+class _Layout:
+    """Where each node lives: its slot in the unbatched array, or in the batched one if it depends on
+    a batch leaf; and the interior nodes grouped by (batched, level, op, number of inputs), unbatched
+    groups first, each kind in level order."""
+
+    def __init__(self, tape: Tape, batch: set[Value]) -> None:
+        position = {node: i for i, node in enumerate(tape.nodes)}
+        self.batched = [False] * len(tape.nodes)
+        self.slot = [0] * len(tape.nodes)
+        counts = [0, 0]  # unbatched, batched
+        level = [0] * len(tape.nodes)
+        groups: dict[tuple[bool, int, int, int], Any] = {}  # -> (op, outs, parents, batched inputs)
+        for i, node in enumerate(tape.nodes):
+            parents = [position[p] for p in node.parents]
+            self.batched[i] = node in batch or any(self.batched[p] for p in parents)
+            self.slot[i] = counts[self.batched[i]]
+            counts[self.batched[i]] += 1
+            if not parents:
+                continue
+            level[i] = 1 + max(level[p] for p in parents)
+            key = (self.batched[i], level[i], id(node.op), len(parents))
+            groups.setdefault(key, (node.op, [], [], []))
+            groups[key][1].append(self.slot[i])
+            groups[key][2].append([self.slot[p] for p in parents])
+            groups[key][3].append([self.batched[p] for p in parents])
+        self.sizes = counts
+        ordered = sorted(groups.items(), key=lambda item: item[0][:2])  # unbatched first, then by level
+        self.groups = [_Group(op, outs, parents, key[0], inputs)
+                       for key, (op, outs, parents, inputs) in ordered]
+
+    def indices(self, nodes: list[int], batched: bool) -> Any:
+        """The slots of those of ``nodes`` (positions in the tape) that live in the given array."""
+        return np.array([self.slot[i] for i in nodes if self.batched[i] == batched], dtype=np.intp)
 
 
 class _NonFinite(ArithmeticError):
@@ -196,16 +257,31 @@ class NumpyCompiled(Compiled):
         self.batch = batch
         batched = set(batch)
         self.tape.wrt = [leaf for leaf in tape.wrt if leaf not in batched]
-        self._groups = _groups(tape)
-        self._leaf_index = np.array([position[leaf] for leaf in tape.leaves], dtype=np.intp)
+        layout = _Layout(tape, batched)
+        self._layout = layout
+        self._groups = layout.groups
+        leaf_positions = [position[leaf] for leaf in tape.leaves if leaf not in batched]
+        self._leaf_slots = [i for i, leaf in enumerate(tape.leaves) if leaf not in batched]
+        self._leaf_index = layout.indices(leaf_positions, False)
         self._batch_slots = [tape.leaves.index(leaf) for leaf in batch]
+        self._batch_index = layout.indices([position[leaf] for leaf in batch], True)
         constants = [(i, node.data) for i, node in enumerate(tape.nodes) if type(node) is Constant]
-        self._const_index = np.array([i for i, _ in constants], dtype=np.intp)
+        self._const_index = layout.indices([i for i, _ in constants], False)
         self._const_data = np.array([x for _, x in constants], dtype=float)
-        self._wrt_index = np.array([position[leaf] for leaf in self.tape.wrt], dtype=np.intp)
-        self._root = len(tape.nodes) - 1
+        self._wrt_index = layout.indices([position[leaf] for leaf in self.tape.wrt], False)
+        root = len(tape.nodes) - 1
+        self._root = (layout.batched[root], layout.slot[root])
         self._vals: Any = None
-        self._read = lambda node: self._vals[position[node]]
+        self._read = lambda node: self._value(position[node])
+
+    def _value(self, i: int) -> Any:
+        """A node's value in the last run: one per sample (an unbatched node's repeated) with a batch."""
+        fixed, batch = self._vals
+        if self._layout.batched[i]:
+            return batch[self._layout.slot[i]]
+        if batch is None:
+            return fixed[self._layout.slot[i]]
+        return np.full(batch.shape[1], fixed[self._layout.slot[i]])
 
     def __call__(self, batch: Mapping[Value, Sequence[float]] | None = None) -> Any:  # type: ignore[override]
         if bool(self.batch) != (batch is not None):
@@ -231,30 +307,32 @@ class NumpyCompiled(Compiled):
 
     def _run(self, columns: Any = None) -> Any:
         leaves = [leaf.data for leaf in self.tape.leaves]
-        size = () if columns is None else (columns.shape[1],)
-        vals = np.empty((len(self.tape.nodes), *size))
-        vals[self._leaf_index] = np.array(leaves).reshape(-1, *(1 for _ in size))
+        fixed = np.empty(self._layout.sizes[0])
+        fixed[self._leaf_index] = [leaves[i] for i in self._leaf_slots]
+        fixed[self._const_index] = self._const_data
+        batch = None if columns is None else np.empty((self._layout.sizes[1], columns.shape[1]))
         if columns is not None:
-            vals[self._leaf_index[self._batch_slots]] = columns
+            batch[self._batch_index] = columns
             self._last_leaf_data = leaves
             for slot, column in zip(self._batch_slots, columns):
                 self._last_leaf_data[slot] = float(column[0])  # sync() shows the batch's first sample
-        vals[self._const_index] = self._const_data.reshape(-1, *(1 for _ in size))
         with np.errstate(all="ignore"):
             for group in self._groups:
-                group.forward(vals)
-            grads = np.zeros_like(vals)
-            grads[self._root] = 1.0
+                group.forward(fixed, batch)
+            fixed_grads = np.zeros_like(fixed)
+            batch_grads = None if batch is None else np.zeros_like(batch)
+            root_batched, root = self._root  # batched whenever there is a batch: it depends on all leaves
+            (batch_grads if root_batched else fixed_grads)[root] = 1.0
             for group in reversed(self._groups):
-                group.backward(vals, grads)
-        if not (np.isfinite(vals).all() and np.isfinite(grads).all()):
+                group.backward(fixed, batch, fixed_grads, batch_grads)
+        if not (np.isfinite(fixed).all() and np.isfinite(fixed_grads).all() and
+                (batch is None or (np.isfinite(batch).all() and np.isfinite(batch_grads).all()))):
             raise _NonFinite
-        wrt_grads = grads[self._wrt_index].reshape(len(self._wrt_index), -1).sum(axis=1)
-        for leaf, grad in zip(self.tape.wrt, wrt_grads.tolist()):
+        for leaf, grad in zip(self.tape.wrt, fixed_grads[self._wrt_index].tolist()):
             leaf.grad = grad
-        self._vals = vals
+        self._vals = (fixed, batch)
         self._values_current = False
-        return float(vals[self._root]) if columns is None else vals[self._root].copy()
+        return float(fixed[root]) if columns is None else batch[root].copy()
 
     def _plain_per_sample(self, columns: Any) -> Any:
         """The engine, one sample at a time, summing the wrt gradients: its errors and NaNs exactly."""

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import chainrule
 from chainrule import OPS, Parameter, Value, detect_anomaly, nan_on_domain_error
 from chainrule.compile import compile
 from chainrule.compile.vectorised import numpy_rule
@@ -138,3 +139,37 @@ def test_numpy_is_imported_only_for_the_numpy_backend():
             "chainrule.compile(x * x, 'python')(); print('numpy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_batch_independent_nodes_run_once_and_get_the_batch_sum_of_their_gradients():
+    # an L2 term, a parameter-only product and a batch-free output part: computed without the batch
+    # axis, broadcast into the per-sample nodes, their gradients summed over the batch
+    points, labels = make_moons(12, seed=5)
+    model = MLP(2, [5, 1], seed=6)
+    params = model.parameters()
+    a, b = params[0], params[1]
+    x0, x1, y = Value(0.0), Value(0.0), Value(1.0)
+
+    def loss(point: list, sign: object) -> tuple[Value, Value]:
+        l2 = 1e-3 * chainrule.sum(p * p for p in params)
+        both = (a * b).tanh()  # parameter-only product
+        return (1 - sign * model(point) * both).relu() + l2 + (a - b).exp() * point[0], l2
+
+    root, l2 = loss([x0, x1], y)
+    step = compile(root, "numpy", batch=[x0, x1, y], wrt=params)
+    fixed = sum(not batched for batched in step._layout.batched)
+    assert fixed > 2 * len(params)  # the L2 term and the product are unbatched nodes
+    signs = [2.0 * label - 1 for label in labels]
+    outputs = step({x0: [p[0] for p in points], x1: [p[1] for p in points], y: signs})
+    got = [p.grad for p in params]
+    expected_out, expected_grads = [], [0.0] * len(params)
+    for point, sign in zip(points, signs):
+        model.zero_grad()
+        sample, sample_l2 = loss(point, sign)
+        sample.backward()
+        expected_out.append(sample.data)
+        expected_grads = [t + p.grad for t, p in zip(expected_grads, params)]
+    assert np.allclose(outputs, expected_out, rtol=1e-12, atol=0)
+    assert np.allclose(got, expected_grads, rtol=1e-12, atol=1e-15)
+    assert np.allclose(step.value_of(l2), [sample_l2.data] * len(points), rtol=1e-12, atol=0)  # per sample
+
