@@ -131,6 +131,7 @@ class _Group:
             batched_input = [[batched] * len(row) for row in parents]
         self.from_batch = np.array(batched_input, dtype=bool).T  # (inputs, nodes)
         self.mixed = batched and not self.from_batch.all()
+        self._xs: Any = None  # the inputs of the last forward, for backward
         mask = self.from_batch.reshape(-1)
         self.batch_rows, self.fixed_rows = np.flatnonzero(mask), np.flatnonzero(~mask)
         self.to_batch = _Scatter(flat[mask])
@@ -141,13 +142,13 @@ class _Group:
             return fixed[self.inputs]
         if not self.mixed:
             return batch[self.inputs]
-        xs = np.empty((*self.inputs.shape, batch.shape[1]))
-        xs[self.from_batch] = batch[self.inputs[self.from_batch]]
-        xs[~self.from_batch] = fixed[self.inputs[~self.from_batch]][:, None]
-        return xs
+        xs = np.empty((self.inputs.size, batch.shape[1]))
+        xs[self.batch_rows] = batch[self.to_batch.flat]
+        xs[self.fixed_rows] = fixed[self.to_fixed.flat][:, None]
+        return xs.reshape(*self.inputs.shape, batch.shape[1])
 
     def forward(self, fixed: Any, batch: Any) -> None:
-        xs = self._gather(fixed, batch)
+        xs = self._xs = self._gather(fixed, batch)  # kept for backward's local gradients
         if self.rule is not None:
             out = self.rule[0](*xs)
         elif self.op.name == "sum":
@@ -166,7 +167,7 @@ class _Group:
             contributions = np.broadcast_to(up, (len(self.inputs), *up.shape))
         else:
             contributions = np.stack([np.broadcast_to(local * up, up.shape) for local in
-                                      self._local_grads(vals[self.out], self._gather(fixed, batch))])
+                                      self._local_grads(vals[self.out], self._xs)])
         contributions = contributions.reshape(-1, *up.shape[1:])
         if not self.batched:
             self.to_fixed.add(fixed_grads, contributions)
