@@ -29,8 +29,11 @@ class Compiled:
     :meth:`sync`. Under ``detect_anomaly()``, or when a value leaves an op's domain, the call is a
     plain run of the engine over the recorded Values, so errors and NaNs are exactly the engine's.
 
-    Limits of any replay: Python branches on ``.data`` taken while recording are replayed as
-    recorded; Python numbers in the formula are baked in as constants (make them leaves to change
+    Limits of any replay: Python branches on data taken while recording (``if v.data > 0``,
+    builtin ``max(a, b)``, ``sorted``, comparisons of Values) are replayed as recorded, and cannot be
+    detected from the graph (``nn.train`` watches for number-protocol reads while it records, see
+    :mod:`chainrule.engine.reads`; a direct ``.data`` read is invisible to it); ops of the table such
+    as ``maximum``, ``relu``, ``abs`` and ``select`` choose again on each call. Python numbers in the formula are baked in as constants (make them leaves to change
     them); a graph of another shape (another batch size, another label count) needs a new compile.
 
     >>> from chainrule import Value
