@@ -213,6 +213,7 @@ class NumpyCompiled(Compiled):
                             if self.batch else "batch data given, but compile(...) had no batch= leaves")
         if batch is None:
             return super().__call__()
+        self.tape.check_constants()
         columns = self._columns(batch)
         try:
             with np.errstate(all="ignore"):
