@@ -41,7 +41,8 @@ class Compiled:
     detected from the graph (``nn.train`` watches for number-protocol reads while it records, see
     :mod:`chainrule.engine.reads`; a direct ``.data`` read is invisible to it); ops of the table such
     as ``maximum``, ``relu``, ``abs`` and ``select`` choose again on each call. Python numbers in the
-    formula are baked in as constants (make them leaves to change them); a graph of another shape (another batch size, another label count) needs a new compile.
+    formula are baked in as constants (make them leaves to change them); a graph of another shape
+    (another batch size, another label count) needs a new compile.
 
     >>> from chainrule import Value
     >>> from chainrule.compile import compile
