@@ -14,6 +14,7 @@ import numpy as np
 import chainrule
 from chainrule.nn import MLP
 from chainrule.viz import draw
+from chainrule.viz.steps import step_through
 
 # %% [markdown]
 # ## The network
@@ -225,6 +226,57 @@ activation = neuron(inputs)
 model.zero_grad()
 activation.backward()
 draw(activation, inputs=inputs)
+
+# %% [markdown]
+# ## Stepping through the network: by layer, by neuron, then inside one neuron
+#
+# `step_through` records every chain-rule application of the backward pass. One example through
+# this network takes a hundred-odd scalar steps, which is not how anyone reads a network's
+# backward pass. `by="layer"` groups the steps of each layer into one step, drawn on the picture
+# with each layer collapsed into a box: the upstream gradient arriving at the layer's outputs, and
+# what its inputs receive. This is $\delta^l$ travelling backwards, one equation BP2 per step.
+
+# %%
+inputs = [chainrule.Value(v, label=f"x{k}") for k, v in enumerate(x)]
+C = 0.5 * chainrule.sum([(o - t) ** 2 for o, t in zip(model(inputs), y)])
+C.label = "C"
+by_layer = step_through(C, by="layer")
+print(by_layer.summary())
+for step in by_layer:
+    if step.name.startswith("layers."):
+        print(f"{step.name}: upstream {[round(g, 4) for _, g in step.upstream]},"
+              f" {len(step.steps)} scalar steps")
+
+# %%
+by_layer.frame(next(i for i, step in enumerate(by_layer) if step.name == "layers.1"))
+
+# %% [markdown]
+# The frame above is the step of the middle layer: its box is outlined in orange (the active
+# part, and the edges the gradient flows along), and the box that receives the gradient, the
+# first layer, in blue. `by="neuron"` goes one level finer: one step per neuron, drawn with each
+# neuron collapsed. The step's row says what upstream gradient arrived at the neuron and what each
+# of its inputs and parameters received (the parameters' gradients are BP3 and BP4).
+
+# %%
+by_neuron = step_through(C, by="neuron")
+first = next(i for i, step in enumerate(by_neuron) if step.name == "layers.0.neurons.0")
+print(by_neuron.explain(first))
+by_neuron.frame(first)
+
+# %% [markdown]
+# Finally, `focus=` steps through the scalar chain rule inside one recorded scope only, drawing
+# everything else collapsed: here the first neuron of the first layer. Its parameters are named
+# relative to the focus (`w.0`, `b`), and every name in the table is a name in the picture.
+
+# %%
+inside = step_through(C, focus="layers.0.neurons.0")
+print(inside.table())
+inside.frame(len(inside) - 1)
+
+# %% [markdown]
+# Each of these traces also plays in the notebook (`trace.widget()`) and exports to a page that
+# needs no kernel (`trace.save_html("steps.html")`); the command line takes the same choices:
+# `chainrule steps ... --by neuron` and `--focus SCOPE`.
 
 # %% [markdown]
 # **Summary.** The four backpropagation equations are the chain rule, organised by layer:

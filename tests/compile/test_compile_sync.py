@@ -282,3 +282,15 @@ def test_the_numpy_batch_call_refuses_a_changed_constant():
     y.parents[1].data = 6.0
     with pytest.raises(GraphChangedError):
         step({x: [1.0, 2.0]})
+
+
+def test_chainrule_compile_is_callable_however_it_was_imported_and_not_star_exported():
+    """Importing a submodule first makes ``chainrule.compile`` the package; it calls the function too."""
+    import subprocess
+    import sys
+
+    code = ("import chainrule.compile.codegen, chainrule\n"
+            "x = chainrule.Value(3.0); print(chainrule.compile(x * x, 'objects')(), x.grad)\n"
+            "namespace = {}; exec('from chainrule import *', namespace); print('compile' in namespace)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["9.0", "6.0", "False"]

@@ -19,7 +19,7 @@ from chainrule.viz.ids import dot_ids
 from chainrule.viz.steps import record_backward, record_forward, step_through
 from chainrule.viz.style import HIGHLIGHT
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 HOSTILE = "</script><script>alert(1)</script>"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -125,7 +125,9 @@ def open_page(browser, path):
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(Path(path).as_uri())
+    page.wait_for_selector("body[data-ready]")  # the steps are unpacked (gzipped JSON) after load
     return page, errors
 
 
@@ -138,6 +140,7 @@ def test_page_steps_with_buttons_keys_and_slider(browser, neuron):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(Path(path).as_uri())
+    page.wait_for_selector("body[data-ready]")
 
     def expect(i: int) -> dict:
         now = shown(page)
@@ -222,3 +225,78 @@ def test_a_missing_browser_skips_unless_ci_requires_it(monkeypatch):
     monkeypatch.setenv("CHAINRULE_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="CHAINRULE_REQUIRE_BROWSER=1 but no Chromium"):
         unavailable("no Chromium here")
+
+
+# Where the active node is on screen, and whether it is inside the window and the frame's box.
+IN_VIEW_JS = """(highlight) => {
+  const lit = [...document.querySelectorAll('#cr-frame g.node')]
+    .filter(g => g.querySelector(`[stroke="${highlight}"]`));
+  const frame = document.getElementById('cr-frame').getBoundingClientRect();
+  const inside = (b, r) => b.left >= r.left - 1 && b.right <= r.right + 1
+                           && b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+  const screen = {left: 0, top: 0, right: window.innerWidth, bottom: window.innerHeight};
+  const boxes = lit.map(g => g.getBoundingClientRect());
+  return {count: lit.length, inWindow: boxes.every(b => inside(b, screen)),
+          inFrame: boxes.every(b => inside(b, frame)), step: Number(document.body.getAttribute('data-step'))};
+}"""
+
+
+def big_mlp_by_neuron(tmp_path):
+    model = MLP(2, [16, 16, 1], seed=0)
+    trace = step_through(mse_loss([model([0.5, -1.5])], [1.0]), by="neuron")
+    return trace, trace.save_html(tmp_path / "mlp.html")
+
+
+def formula_trace(tmp_path):
+    from chainrule.formula import parse_formula
+
+    root, _ = parse_formula("tanh(w1*x1 + w2*x2 + b) * 2 - exp(x1*x2)").build_named(
+        {"w1": -3, "x1": 2, "w2": 1, "x2": 0.5, "b": 6.88})
+    trace = step_through(root)
+    return trace, trace.save_html(tmp_path / "formula.html")
+
+
+@pytest.mark.parametrize("make", [formula_trace, big_mlp_by_neuron],
+                         ids=["formula", "mlp 2-16-16-1 by neuron"])
+@pytest.mark.parametrize("size", [(1400, 900), (420, 800)], ids=["wide", "narrow"])
+def test_the_active_node_is_in_view_and_each_control_moves_one_step(browser, tmp_path, make, size):
+    trace, path = make(tmp_path)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]")
+
+    def at(i: int) -> None:
+        now = page.evaluate(IN_VIEW_JS, HIGHLIGHT)
+        assert now["step"] == i and now["count"] >= 1
+        assert now["inWindow"] and now["inFrame"], (i, now)
+
+    at(0)
+    page.click("#cr-next")
+    at(1)
+    page.keyboard.press("ArrowRight")
+    at(2)
+    page.click("#cr-prev")
+    at(1)
+    page.keyboard.press("ArrowLeft")
+    at(0)
+    middle, last = len(trace) // 2, len(trace) - 1
+    page.fill("#cr-slider", str(middle))
+    at(middle)
+    page.keyboard.press("End")
+    at(last)
+    for zoom in ("#cr-zoom-in", "#cr-zoom-in", "#cr-zoom-fit", "#cr-zoom-out"):
+        page.click(zoom)
+        at(last)
+    page.keyboard.press("Home")
+    at(0)
+    table = page.evaluate("""() => { const t = document.getElementById('cr-table');
+        return [t.scrollWidth <= t.clientWidth + 1 || getComputedStyle(t).overflowX === 'auto',
+                document.documentElement.scrollWidth <= window.innerWidth + 1]; }""")
+    assert table == [True, True]  # the table scrolls in its own box; the page itself never scrolls sideways
+    legend = page.inner_text("#cr-legend")
+    assert "receiving node" in legend and "active op" in legend
+    assert errors == []
+    page.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 
 import pytest
@@ -12,6 +11,7 @@ from chainrule import AnomalyError, Constant, Parameter, Value, detect_anomaly, 
 from chainrule.engine import topological_order
 from chainrule.viz.ids import dot_ids
 from chainrule.viz.steps import record_backward, step_through
+from chainrule.viz.steps.page import unpack_data
 
 FORMULAS = {
     "2x": lambda x, y: 2 * x,
@@ -102,10 +102,11 @@ def test_page_steps_through_the_kept_steps_only():
     x, y = Value(1.5, label="x"), Value(-2.0, label="y")
     trace = step_through(1 / (1 + exp(-(x * y))), constants=False)
     text = trace.to_html()
-    explanations = json.loads(re.search(r'id="cr-explanations">(.*?)</script>', text).group(1))
+    data = unpack_data(text)
+    explanations = data["why"]
     assert explanations == [step.explanation for step in trace]
     assert len(explanations) == len(trace) == 6 and f'max="{len(trace) - 1}"' in text
-    frames = json.loads(re.search(r'id="cr-frames">(.*?)</script>', text).group(1))["frames"]
+    frames = data["frames"]["frames"]
     assert len(frames) == len(trace)
 
 

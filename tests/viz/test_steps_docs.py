@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import json
-import re
 from pathlib import Path
 
 import pytest
 
 from chainrule.viz.steps.pack import unpack_frame
+from chainrule.viz.steps.page import unpack_data
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -24,8 +23,8 @@ def make_steps():
 
 
 def script(page: str, element_id: str):
-    found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', page)
-    return json.loads(found.group(1))
+    """What the page carries under ``element_id``: its sentences ("why"), table or frames."""
+    return unpack_data(page)[element_id]
 
 
 def test_committed_page_matches_the_script(make_steps, tmp_path):
@@ -34,10 +33,10 @@ def test_committed_page_matches_the_script(make_steps, tmp_path):
     fresh = fresh_path.read_text(encoding="utf-8")
     trace = make_steps.tanh_neuron_trace()
     # the text is the same whichever Graphviz renderer drew the frames
-    assert script(committed, "cr-explanations") == script(fresh, "cr-explanations")
-    assert script(committed, "cr-explanations") == [step.explanation for step in trace]
-    assert committed.split('<div id="cr-table">')[1].split("</div>")[0] == trace.page_table()
-    pack = script(committed, "cr-frames")
+    assert script(committed, "why") == script(fresh, "why")
+    assert script(committed, "why") == [step.explanation for step in trace]
+    assert script(committed, "table") == trace.page_table()
+    pack = script(committed, "frames")
     layout = committed.split('<div id="cr-frame">')[1].split("</div>")[0]
     for i, step in enumerate(trace):
         frame = html.unescape(unpack_frame(layout, pack, i))  # Graphviz writes "-" as &#45;

@@ -3,6 +3,7 @@ safe against hostile labels."""
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from chainrule import Parameter, Value, sum
 from chainrule.viz.steps import record_backward, record_forward
 from chainrule.viz.steps.pack import SvgTemplate, pack_frames, unpack_frame
+from chainrule.viz.steps.page import unpack_data
 
 HOSTILE = "</script><script>alert(1)</script>"
 VOID = {"meta", "input", "br", "hr", "img", "link", "source", "wbr", "col", "area", "base", "embed", "track"}
@@ -72,23 +74,26 @@ def test_page_is_well_formed_and_inlines_every_frame():
     assert text.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
     parser = parse(text)
     assert parser.errors == [] and parser.stack == []
-    pack = json.loads(parser.scripts["cr-frames"])
+    data = unpack_data(parser.scripts["cr-data"])
+    pack = data["frames"]
     layout = text.split('<div id="cr-frame">')[1].split("</div>")[0]
     assert layout == trace.film().layout_svg
     frames = [unpack_frame(layout, pack, i) for i in range(len(trace))]
     assert frames == [trace.frame_svg(i) for i in range(len(trace))]
     assert all(frame.startswith("<svg") for frame in frames)
-    assert json.loads(parser.scripts["cr-explanations"]) == [step.explanation for step in trace]
+    assert data["why"] == [step.explanation for step in trace] and data["table"] == trace.page_table()
     assert f'max="{len(trace) - 1}"' in text and "step 1 / 5" in text
 
 
 def test_hostile_label_cannot_break_out_of_the_page():
     text = hostile_trace().to_html()
-    assert text.count("<script") == 3 and text.count("</script>") == 3
+    assert text.count("<script") == 2 and text.count("</script>") == 2
     assert HOSTILE not in text and "<i>" not in text
     parser = parse(text)
-    assert sorted(parser.scripts) == ["code", "cr-explanations", "cr-frames"]
-    assert any(HOSTILE in explanation for explanation in json.loads(parser.scripts["cr-explanations"]))
+    assert sorted(parser.scripts) == ["code", "cr-data"]
+    data = unpack_data(parser.scripts["cr-data"])
+    assert any(HOSTILE in explanation for explanation in data["why"])
+    assert html.escape(HOSTILE) in data["table"] and HOSTILE not in data["table"]
 
 
 def test_page_loads_nothing_from_outside():
@@ -165,5 +170,5 @@ def test_the_page_weighs_about_one_picture():
     hidden = [sum([Parameter(rng.uniform(-1, 1)) * x for x in xs] + [Parameter(0.0)]).tanh()
               for _ in range(4)]
     trace = record_backward(sum(hidden))  # a small MLP: 2 inputs, 4 tanh neurons
-    pack = parse(trace.to_html()).scripts["cr-frames"]
+    pack = parse(trace.to_html()).scripts["cr-data"]  # every step's changes, sentence and table row
     assert len(trace) == 36 and len(pack) < len(trace.frame_svg(0)) / 3

@@ -51,7 +51,7 @@ def test_frames_show_tangents_and_highlight_the_edge(wasm: None) -> None:
     assert 'id="n1_in1"' in dot and "grad 6" in dot  # the second product into x*x: tangent 3 + 3
     assert "grad 6" in trace.frame_svg(1)
     page = trace.to_html()
-    assert page.count('id="cr-frames"') == 1 and "tangent" in page
+    assert page.count('id="cr-data"') == 1 and "tangent" in page
 
 
 def test_an_output_that_does_not_depend_on_wrt() -> None:

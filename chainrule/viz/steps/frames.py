@@ -224,7 +224,8 @@ class Film:
                 unlit = self._style(element, None, *self._current(element, values))
                 start.setdefault((element, "style"), unlit)
         deltas, lit_before = [], {}
-        self._focus: list[str | None] = []
+        self._focus: list[list[str]] = []
+        self._nodes = {name for name, style in self._styles.items() if style[0] is not None}  # not edges
         for i in range(len(trace)):
             delta: dict[Slot, Change] = {}
             for node, value in trace.sets(i):
@@ -237,7 +238,8 @@ class Film:
                 delta[(element, "style")] = self._style(element, light, *self._current(element, values))
             lit_before = lit_now
             deltas.append(list(delta.items()))
-            self._focus.append(next(iter(lit_now), None))
+            nodes = [e for e, light in lit_now.items() if light == "active" and e in self._nodes]
+            self._focus.append(nodes or [element for element in lit_now if element in self._nodes][:1])
         self._start, self._deltas = start, deltas
 
     def _current(self, element: str, values: Mapping[Any, Any]) -> tuple[Any, bool]:
@@ -291,8 +293,9 @@ class Film:
             dot = dot[:end - 1] + f', color="{RECEIVING}", penwidth=3]' + dot[end:]
         return dot
 
-    def focus(self) -> list[str | None]:
-        """Per frame, the id of the element to bring into view: the first it lights."""
+    def focus(self) -> list[list[str]]:
+        """Per frame, the ids of the nodes to bring into view: those it lights as active (or else
+        the receiving one)."""
         self.deltas()
         return self._focus
 

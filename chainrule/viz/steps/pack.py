@@ -205,7 +205,7 @@ PATCH_JS = """
     return function (i) {
       var want = frameState(film, i);
       for (var key in want) { put(want[key]); }
-      return groups[film.focus[i]];
+      return film.focus[i].map(function (id) { return groups[id]; });
     };
   }
 """

@@ -1,8 +1,11 @@
-"""The exported web page: the laid-out graph once, each step's changes as JSON, previous/next, a
-slider and the arrow keys; no network."""
+"""The exported web page: the laid-out graph once, each step's changes, sentences and table rows
+as one gzipped JSON (the browser unpacks it), previous/next, a slider, the arrow keys, zoom; no network.
+"""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
 from typing import Any
@@ -33,10 +36,23 @@ table.chainrule-steps{border-collapse:collapse;font-size:.9em}
 # Plain ES5, no libraries: the page must work opened from a disk, with no network and no kernel.
 _SCRIPT = """
 (function () {
-  function data(id) { return JSON.parse(document.getElementById(id).textContent); }
 /*patch*/
-  var why = data("cr-explanations"), count = why.length, frame = document.getElementById("cr-frame");
-  var svg = frame.querySelector("svg"), film = data("cr-frames");
+  function load(then) {  // the data: base64 of gzipped JSON, unpacked by the browser itself
+    var text = document.getElementById("cr-data").textContent.replace(/\\s/g, "");
+    var bytes = new Uint8Array(atob(text).split("").map(function (c) { return c.charCodeAt(0); }));
+    if (typeof DecompressionStream === "undefined") {
+      document.getElementById("cr-why").textContent = "This browser cannot unpack the steps"
+        + " (it has no DecompressionStream): open the page in a current browser.";
+      return;
+    }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).text().then(function (json) { then(JSON.parse(json)); });
+  }
+  load(start);
+  function start(data) {
+  document.getElementById("cr-table").innerHTML = data.table;
+  var why = data.why, count = why.length, frame = document.getElementById("cr-frame");
+  var svg = frame.querySelector("svg"), film = data.frames;
   var showFrame = filmPlayer(frame, film), slider = document.getElementById("cr-slider");
   var prev = document.getElementById("cr-prev"), next = document.getElementById("cr-next");
   var counter = document.getElementById("cr-counter"), text = document.getElementById("cr-why");
@@ -51,21 +67,35 @@ _SCRIPT = """
     document.getElementById("cr-zoom-level").textContent = Math.round(zoom * 100) + "%";
     reveal();
   }
-  function reveal() {  // scroll the frame (only the frame) so that the active node is in view
-    var target = current >= 0 ? film.active : null;
-    if (!target) { return; }
-    var box = target.getBoundingClientRect(), view = frame.getBoundingClientRect();
-    var pad = 24;
+  function around(elements) {  // the smallest box holding every element's box
+    var box = null;
+    for (var k = 0; k < elements.length; k++) {
+      var r = elements[k].getBoundingClientRect();
+      box = box === null ? {left: r.left, right: r.right, top: r.top, bottom: r.bottom} :
+        {left: Math.min(box.left, r.left), right: Math.max(box.right, r.right),
+         top: Math.min(box.top, r.top), bottom: Math.max(box.bottom, r.bottom)};
+    }
+    return box;
+  }
+  function into(box, view, pad) {  // how far to scroll so that box is inside view (centred if it must move)
+    var dx = 0, dy = 0;
     if (box.left < view.left + pad || box.right > view.right - pad) {
-      frame.scrollLeft += (box.left + box.right) / 2 - (view.left + view.right) / 2;
+      dx = (box.left + box.right) / 2 - (view.left + view.right) / 2;
     }
     if (box.top < view.top + pad || box.bottom > view.bottom - pad) {
-      frame.scrollTop += (box.top + box.bottom) / 2 - (view.top + view.bottom) / 2;
+      dy = (box.top + box.bottom) / 2 - (view.top + view.bottom) / 2;
     }
-    box = frame.getBoundingClientRect();
-    if (box.top < 0 || box.top > window.innerHeight - 40) {
-      window.scrollBy(0, box.top - 8);
-    }
+    return [dx, dy];
+  }
+  function reveal() {  // scroll the frame, then if need be the window, so the active nodes are in view
+    var active = current >= 0 ? film.active : null;
+    if (!active || !active.length) { return; }
+    var move = into(around(active), frame.getBoundingClientRect(), 12);
+    frame.scrollLeft += move[0];
+    frame.scrollTop += move[1];
+    var screen = {left: 0, top: 0, right: window.innerWidth, bottom: window.innerHeight};
+    move = into(around(active), screen, 8);
+    window.scrollBy(0, move[1]);
   }
   function show(i) {
     i = Math.max(0, Math.min(count - 1, i));
@@ -99,6 +129,8 @@ _SCRIPT = """
   });
   show(0);
   setZoom(Math.max(fitZoom(), Math.min(1, 0.6)));  // readable: fit the width, but not below 60%
+  document.body.setAttribute("data-ready", "1");
+  }
 })();
 """.replace("/*patch*/", PATCH_JS)
 
@@ -124,7 +156,7 @@ def page(trace: Any, title: str) -> str:
     >>> from chainrule import Value
     >>> from chainrule.viz.steps import record_backward
     >>> text = page(record_backward(Value(1.0) * 2), "<demo>")
-    >>> "<title>&lt;demo&gt;</title>" in text, text.count('id="cr-frames"'), 'id="cr-legend"' in text
+    >>> "<title>&lt;demo&gt;</title>" in text, text.count('id="cr-data"'), 'id="cr-legend"' in text
     (True, 1, True)
     """
     if not len(trace):
@@ -132,7 +164,7 @@ def page(trace: Any, title: str) -> str:
     film = trace.film()
     pack = pack_frames(film.start(), film.deltas())
     pack["focus"] = film.focus()
-    explanations = [trace.steps[i].explanation for i in range(len(trace))]
+    data = {"frames": pack, "why": [step.explanation for step in trace.steps], "table": trace.page_table()}
     last = len(trace) - 1
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -157,13 +189,30 @@ def page(trace: Any, title: str) -> str:
 <p id="cr-why">{html.escape(trace.explain(0))}</p>
 <div id="cr-frame">{film.layout_svg}</div>
 {legend(trace)}
-<div id="cr-table">{trace.page_table()}</div>
-<script type="application/json" id="cr-frames">{script_json(pack)}</script>
-<script type="application/json" id="cr-explanations">{script_json(explanations)}</script>
+<div id="cr-table"></div>
+<script type="application/octet-stream" id="cr-data">{pack_data(data)}</script>
 <script>{_SCRIPT}</script>
 </body>
 </html>
 """
+
+
+def pack_data(value: Any) -> str:
+    """``value`` as the page carries it: JSON, gzipped, in base64 lines (no ``<`` can occur).
+
+    >>> unpack_data(pack_data({"why": ["</script>"]}))
+    {'why': ['</script>']}
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    packed = gzip.compress(text.encode("utf-8"), mtime=0)
+    return base64.encodebytes(packed).decode("ascii")
+
+
+def unpack_data(text: str) -> Any:
+    """What :func:`pack_data` packed (or, given a whole page, the data the page carries)."""
+    if "<" in text:
+        text = text.split('id="cr-data">', 1)[1].split("</script>", 1)[0]
+    return json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
 
 
 def script_json(value: Any) -> str:
