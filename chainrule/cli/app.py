@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return FAILED
     except KeyboardInterrupt:
         return _fail(where, "interrupted", 130)
+    except MemoryError:  # e.g. `demo --samples 300000000` under a memory limit
+        return _fail(where, "out of memory (ask for fewer samples, steps or a smaller formula)", FAILED)
 
 
 def _fail(where: str, message: str, status: int) -> int:

@@ -130,10 +130,15 @@ def steps(args: argparse.Namespace) -> int:
         trace = record_backward(root, by=by, focus=focus)
     except (ValueError, TypeError) as error:
         raise CommandError(str(error), 2) from None
+    title = f"Backward pass of {formula.text}"
+    if args.html == "-":  # as `draw -o -`: the page is standard output, the table goes to stderr
+        print(trace.table(), file=sys.stderr)
+        sys.stdout.write(trace.to_html(title=title))
+        return 0
     print(trace.table())
     if args.html:
         with _writing(args.html):
-            trace.save_html(args.html, title=f"Backward pass of {formula.text}")
+            trace.save_html(args.html, title=title)
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
 

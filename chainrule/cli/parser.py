@@ -155,7 +155,7 @@ def _draw(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub = _formula_parser(subparsers, "steps", "print the backward pass step by step", STEPS)
-    sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page")
+    sub.add_argument("--html", metavar="FILE", help="also write a standalone stepper page (- for stdout)")
     sub.add_argument("--forward", action="store_true", help="step through forward mode (needs --wrt)")
     sub.add_argument("--wrt", metavar="NAME", help="with --forward: the variable the tangents are taken by")
     sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",

@@ -61,7 +61,7 @@ def paths(args: argparse.Namespace) -> int:
     leaf = wrt_leaf(formula, leaves, args.wrt)
     root.backward()
     report = explain(root, leaf, max_paths=args.max_paths)
-    print(report)
+    print(report, file=sys.stderr if args.html == "-" else sys.stdout)  # `--html -`: stdout is the page
     if args.output:
         _save_path_picture(report, args.output, args.path)
     if args.html:
@@ -69,10 +69,15 @@ def paths(args: argparse.Namespace) -> int:
 
         if not len(report):
             raise CommandError(f"no page to write: {report.summary()}", 1)
-        with writing(args.html):
-            title = f"d/d{args.wrt or leaf.label} of {formula.text}: its paths"
-            save_paths_html(report, args.html, title=title)
-        print(f"wrote {args.html}", file=sys.stderr)
+        title = f"d/d{args.wrt or leaf.label} of {formula.text}: its paths"
+        if args.html == "-":
+            from chainrule.viz.paths import paths_page
+
+            sys.stdout.write(paths_page(report, title))
+        else:
+            with writing(args.html):
+                save_paths_html(report, args.html, title=title)
+            print(f"wrote {args.html}", file=sys.stderr)
     return 0 if report.agrees is not False else 1
 
 
@@ -110,11 +115,15 @@ def forward_steps(args: argparse.Namespace, formula: Formula, root: Value, leave
         raise FormulaError("--by and --focus group backward steps: forward mode steps node by node")
     leaf = wrt_leaf(formula, leaves, args.wrt)
     trace = record_tangents(root, leaf)
-    print(trace.table())
+    print(trace.table(), file=sys.stderr if args.html == "-" else sys.stdout)  # `--html -`: stdout: the page
     if args.html:
         if not len(trace):
             raise CommandError(f"no page to write: {trace.summary()}", 1)
-        with writing(args.html):
-            trace.save_html(args.html, title=f"Forward mode d/d{trace.wrt_name} of {formula.text}")
-        print(f"wrote {args.html}", file=sys.stderr)
+        title = f"Forward mode d/d{trace.wrt_name} of {formula.text}"
+        if args.html == "-":
+            sys.stdout.write(trace.to_html(title=title))
+        else:
+            with writing(args.html):
+                trace.save_html(args.html, title=title)
+            print(f"wrote {args.html}", file=sys.stderr)
     return 0

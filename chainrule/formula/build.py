@@ -97,7 +97,7 @@ def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float],
               naming: tuple[str, int, dict[Value, str]] | None = None) -> Value | float:
     """The graph of a checked tree, built with an explicit stack (a long chain like x+x+...+x is
     as deep as it is long); operands are built left to right, each before its operation."""
-    results: list[Value | float] = []  # a float when a variable is given as a plain number
+    results: list[Value | float] = []
     todo: list[tuple[ast.expr, bool]] = [(tree, False)]
     while todo:
         node, operands_done = todo.pop()
@@ -111,8 +111,11 @@ def _evaluate(tree: ast.expr, inputs: Mapping[str, Value | float],
         elif isinstance(node, ast.Constant):
             results.append(Constant(float(node.value)))  # type: ignore[arg-type]  # checked: a number
         elif isinstance(node, ast.Name):
-            results.append(Constant(CONSTANTS[node.id], label=node.id) if node.id in CONSTANTS
-                           else inputs[node.id])
+            if node.id in CONSTANTS:
+                results.append(Constant(CONSTANTS[node.id], label=node.id))
+            else:  # a plain number becomes a Constant: the same semantics as Values
+                given = inputs[node.id]
+                results.append(given if isinstance(given, Value) else Constant(given))  # type: ignore[arg-type]
         elif _is_negative_number(node):
             results.append(Constant(-float(node.operand.value)))  # type: ignore[attr-defined]
         else:

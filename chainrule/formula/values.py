@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import unicodedata
 from collections.abc import Iterable
 
 from chainrule.formula.errors import FormulaError, finite
@@ -25,6 +26,7 @@ def parse_values(assignments: Iterable[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in assignments:
         name, equals, number = (part.strip() for part in item.partition("="))
+        name = unicodedata.normalize("NFKC", name)  # as Python (and the formula parser) read names: ﬁ is fi
         if not equals:
             raise FormulaError(f"expected NAME=NUMBER, got {item!r}")
         if not name.isidentifier() or keyword.iskeyword(name):

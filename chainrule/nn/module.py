@@ -44,9 +44,9 @@ class Module:
     """
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules, with their attribute paths (``layers.0``)."""
-        for name, item in self._named_items():
-            if isinstance(item, Module):
+        """The direct sub-modules, with their attribute paths (``layers.0``); never the module itself."""
+        for name, item in _walk(self, into_modules=False):
+            if isinstance(item, Module) and item is not self:
                 yield name, item
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
@@ -60,14 +60,14 @@ class Module:
         return list(cache.named)
 
     def _find_parameters(self) -> list[tuple[str, Value]]:
+        """Each parameter once, under the first path that reaches it (a module that refers back to
+        its parent or to itself is fine)."""
         named: list[tuple[str, Value]] = []
         seen: set[Value] = set()  # Values hash by identity
-        for name, item in self._named_items():
-            pairs = [(name, item)] if isinstance(item, Value) else item.named_parameters(name + ".")
-            for path, parameter in pairs:
-                if parameter not in seen:  # a shared weight is learned once
-                    seen.add(parameter)
-                    named.append((path, parameter))
+        for path, parameter in _walk(self, into_modules=True):
+            if parameter not in seen:  # a shared weight is learned once
+                seen.add(parameter)
+                named.append((path, parameter))  # type: ignore[arg-type]
         return named
 
     def parameters(self) -> list[Value]:
@@ -135,7 +135,9 @@ class Module:
         leaves the model unchanged."""
         try:
             document = json.loads(Path(path).read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except RecursionError:  # the C parser recurses once per nesting level
+            raise ValueError(f"{path}: not a parameter file (JSON nested too deeply)") from None
+        except ValueError as error:  # invalid JSON, bad UTF-8, or an integer past Python's digit limit
             raise ValueError(f"{path}: not a parameter file (invalid JSON: {error})") from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise ValueError(f"{path}: not a parameter file (expected \"format\": \"{FILE_FORMAT}\")")
@@ -147,19 +149,13 @@ class Module:
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from None
 
-    def _named_items(self) -> Iterator[tuple[str, Value | Module]]:
-        """The Values and Modules in public attributes: list items are ``attr.i``, dict items ``attr.key``."""
-        for name, attribute in vars(self).items():
-            if not name.startswith("_"):
-                yield from _parts(name, attribute)
-
     def _repr_args(self) -> str:
         return f"parameters={len(self.parameters())}"
 
     def __repr__(self) -> str:
         lines = [_title(self)]
         for name, child in self.named_children():
-            lines.append(f"  ({name}): {repr(child).splitlines()[0]}")
+            lines.append(f"  ({name}): {_title(child)}")
         return "\n".join(lines)
 
 
@@ -231,22 +227,50 @@ def _containers(module: Module) -> list[Any]:
     return found
 
 
-def _parts(path: str, item: Any) -> Iterator[tuple[str, Value | Module]]:
-    """The Values and Modules in ``item`` with their paths, looking into lists, tuples and mappings."""
-    if isinstance(item, (Value, Module)):
-        yield path, item
-    elif isinstance(item, (list, tuple)):
-        for index, element in enumerate(item):
-            yield from _parts(f"{path}.{index}", element)
-    elif isinstance(item, Mapping):
-        for key, element in item.items():
-            found = list(_parts(f"{path}.{key}", element))
-            if found and (not isinstance(key, str) or not key or "." in key):  # the name would be ambiguous
-                raise TypeError(f"{path}: key {key!r:.40} of a mapping must be a str without '.'"
-                                " to name the parameters under it")
-            yield from found
-    elif isinstance(item, (set, frozenset)) and any(True for element in item for _ in _parts(path, element)):
-        raise TypeError(f"{path}: a set has no order to name parameters by; use a list")
+def _walk(module: Module, into_modules: bool) -> Iterator[tuple[str, Value | Module]]:
+    """The Values (and, unless ``into_modules``, the Modules) in ``module``'s public attributes, with
+    their paths, depth first in attribute order, looking into lists, tuples and mappings.
+
+    Iterative, and each Module or container is entered once: a child that refers to its parent, a
+    module or list that contains itself, or a very deep nesting never recurses. A parameter under a
+    set or under a mapping key that cannot name it raises TypeError.
+    """
+    entered = {id(module)}
+    stack: list[tuple[str, Any, str]] = [("", module, "")]  # (path, item, why it cannot be named)
+    while stack:
+        path, item, unnamed = stack.pop()
+        if isinstance(item, Value):
+            if unnamed:
+                raise TypeError(unnamed)
+            yield path, item
+            continue
+        if isinstance(item, Module) and path and not into_modules:
+            yield path, item
+            continue
+        parts = _parts_of(path, item, unnamed)
+        if parts is not None and (id(item) not in entered or not path):
+            entered.add(id(item))
+            stack.extend(reversed(parts))
+
+
+def _parts_of(path: str, item: Any, unnamed: str) -> list[tuple[str, Any, str]] | None:
+    """The named parts of one Module or container (None for plain data)."""
+    prefix = f"{path}." if path else ""
+    if isinstance(item, Module):
+        return [(prefix + name, value, unnamed) for name, value in vars(item).items()
+                if not name.startswith("_")]
+    if isinstance(item, (list, tuple)):
+        return [(f"{path}.{index}", element, unnamed) for index, element in enumerate(item)]
+    if isinstance(item, Mapping):
+        return [(f"{path}.{key}", element,
+                 unnamed or ("" if isinstance(key, str) and key and "." not in key else
+                             f"{path}: key {key!r:.40} of a mapping must be a str without '.'"
+                             " to name the parameters under it"))
+                for key, element in item.items()]
+    if isinstance(item, (set, frozenset)):
+        return [(path, element, unnamed or f"{path}: a set has no order to name parameters by; use a list")
+                for element in item]
+    return None
 
 
 def _title(module: Module) -> str:
@@ -271,6 +295,12 @@ def _few(names: list[str]) -> str:
 
 
 def _check_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"parameter {name} is {value!r:.40}, expected a finite number")
-    return float(value)
+    try:
+        number = float(value)  # an int past float's range raises OverflowError, not inf
+    except OverflowError:
+        raise ValueError(f"parameter {name} is a number too large for a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"parameter {name} is {value!r:.40}, expected a finite number")
+    return number

@@ -9,15 +9,20 @@ from __future__ import annotations
 import re
 
 # Graphviz reads \N, \G, \l ... and &entities; in labels, and { } | < > in records: escape them all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Shown as \xNN or \uNNNN: control characters (invalid in XML), surrogates, the line and paragraph
+# separators U+2028/U+2029 (str.splitlines splits on them, so DOT text would no longer be one label per
+# line) and the noncharacters U+FFFE/U+FFFF (not allowed in XML: the SVG would not be well-formed).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff]")
 _RECORD_SPECIAL = re.compile(r"([{}|<>])")
-_PLAIN = re.compile(r'[^\x00-\x1f\x7f-\x9f\ud800-\udfff\\"&{}|<>]*')  # nothing to escape (the usual case)
+# nothing to escape (the usual case)
+_PLAIN = re.compile(r'[^\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff\\"&{}|<>]*')
 
 
 def escape_text(text: str) -> str:
     """``text`` ready to go between the double quotes of a DOT label, shown literally.
 
-    Control characters (invalid in SVG's XML) are shown as ``\\xNN``.
+    Control characters (invalid in SVG's XML) are shown as ``\\xNN``; line separators and the
+    noncharacters U+FFFE/U+FFFF as ``\\uNNNN``.
 
     >>> escape_text('say "hi" & \\\\N')
     'say \\\\"hi\\\\" &amp; \\\\\\\\N'
@@ -25,8 +30,13 @@ def escape_text(text: str) -> str:
     text = str(text)
     if _PLAIN.fullmatch(text):
         return text
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _CONTROL.sub(_shown, text)
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def quoted(text: str) -> str:
