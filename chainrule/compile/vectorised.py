@@ -79,6 +79,16 @@ def numpy_rule(op: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     >>> forward(np.array([2.0]), np.array([3.0])), local_grads(None, np.array([2.0]), np.array([3.0]))
     (array([6.]), (array([3.]), array([2.])))
     """
+    rule = _table_rule(op)
+    if rule is None or op.forward is not op.templated[0]:
+        return None  # a replaced forward is called element by element, as the engine calls it
+    if op.constant_partials is not None:  # what the engine's backward reads (its local_grads is not called)
+        partials = op.constant_partials
+        return rule[0], lambda out, *xs: partials
+    return rule if op.local_grads is op.templated[1] else None
+
+
+def _table_rule(op: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     from chainrule.engine.ops import OPS, power, power_of
 
     if OPS.get(op.name) is op:
@@ -151,7 +161,7 @@ class _Group:
         xs = self._xs = self._gather(fixed, batch)  # kept for backward's local gradients
         if self.rule is not None:
             out = self.rule[0](*xs)
-        elif self.op.name == "sum":
+        elif self.op.name == "sum" and self.op.forward is self.op.templated[0]:
             out = xs.sum(axis=0)
         elif self.op.name == "select":
             out = _select(xs)
@@ -163,8 +173,10 @@ class _Group:
         """Add ``local * upstream`` into every input's gradient: one scatter per kind of input."""
         vals, grads = (batch, batch_grads) if self.batched else (fixed, fixed_grads)
         up = grads[self.out]
-        if self.op.name == "sum":
-            contributions = np.broadcast_to(up, (len(self.inputs), *up.shape))
+        constant = self.op.constant_partials
+        if self.op.arity is None and constant is not None:  # sum: one partial for every input
+            each = up if constant == (1.0,) else constant[0] * up  # times 1.0 is exact
+            contributions = np.broadcast_to(each, (len(self.inputs), *up.shape))
         else:
             contributions = np.stack([np.broadcast_to(local * up, up.shape) for local in
                                       self._local_grads(vals[self.out], self._xs)])
@@ -180,6 +192,8 @@ class _Group:
     def _local_grads(self, out: Any, xs: list[Any]) -> Sequence[Any]:
         if self.rule is not None:
             return self.rule[1](out, *xs)
+        if self.op.constant_partials is not None:
+            return self.op.constant_partials
         if self.op.name == "select":
             picked = np.rint(xs[0])
             return [0.0] + [np.where(picked == k, 1.0, 0.0) for k in range(len(xs) - 1)]
@@ -290,6 +304,7 @@ class NumpyCompiled(Compiled):
                             if self.batch else "batch data given, but compile(...) had no batch= leaves")
         if batch is None:
             return super().__call__()
+        self.tape.check_constants()
         columns = self._columns(batch)
         try:
             with np.errstate(all="ignore"):
