@@ -10,8 +10,9 @@ import argparse
 import sys
 from typing import Any
 
-from chainrule.cli.commands import CommandError
+from chainrule.cli.commands import CommandError, _usable_picture
 from chainrule.cli.commands import _writing as writing
+from chainrule.cli.outputs import writable_file
 from chainrule.engine import Value
 from chainrule.formula import Formula, FormulaError, parse_formula, parse_values
 
@@ -59,6 +60,10 @@ def paths(args: argparse.Namespace) -> int:
     formula = parse_formula(args.formula)
     root, leaves = formula.build_named(parse_values(args.values))  # short sub-formulas name the nodes
     leaf = wrt_leaf(formula, leaves, args.wrt)
+    if args.output:
+        _usable_picture(args.output)  # refused up front (exit 2), before anything is printed
+    if args.html:
+        writable_file(args.html, "--html")
     root.backward()
     report = explain(root, leaf, max_paths=args.max_paths)
     print(report, file=sys.stderr if args.html == "-" else sys.stdout)  # `--html -`: stdout is the page

@@ -9,6 +9,7 @@ n inputs takes n forward passes or m reverse passes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -175,8 +176,7 @@ def jacobian(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     positions = {node: k for k, node in enumerate(order)}
     return Jacobian(matrix, mode, len(inputs) if mode == "forward" else len(outputs),
                     {"forward": len(inputs), "reverse": len(outputs)},
-                    tuple(_name(v, positions.get(v)) for v in outputs),
-                    tuple(_name(v, positions.get(v)) for v in inputs))
+                    _names(outputs, positions), _names(inputs, positions))
 
 
 def _forward_matrix(order: list[Value], outputs: list[Value], inputs: list[Value]) -> list[list[float]]:
@@ -218,10 +218,18 @@ def _check_value(value: Any, where: str, what: str) -> None:
         raise TypeError(f"{where}: {what} must be Values, got {type(value).__name__}: {value!r:.60}")
 
 
+def _names(nodes: list[Value], positions: dict[Value, int]) -> tuple[str, ...]:
+    """Row or column names as the pictures name nodes: the label under its scope path
+    (``layers.0.neurons.1.w.0``), else op and topological position; a repeated name gets its position."""
+    names = [_name(node, positions.get(node)) for node in nodes]
+    repeated = {name for name, count in Counter(names).items() if count > 1}
+    return tuple(f"{name}#{positions.get(node, k)}" if name in repeated else name
+                 for k, (name, node) in enumerate(zip(names, nodes)))
+
+
 def _name(node: Value, position: int | None) -> str:
-    """The node's label, else its op and topological position (as the stepper names it)."""
     if node.label:
-        return node.label
+        return ".".join((*(node.scope or ()), node.label))
     if node.op is None:
         return f"leaf#{position}" if position is not None else f"{node.data:g}"
     return f"{node.op.name}#{position}"
