@@ -15,6 +15,7 @@ from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.functions import grad
+from chainrule.engine.naming import node_names
 from chainrule.engine.partials import check_count
 from chainrule.engine.value import Value
 
@@ -172,11 +173,12 @@ def jacobian(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
         matrix = _forward_matrix(order, outputs, inputs)
     else:
         matrix = _reverse_matrix(outputs, inputs)
-    positions = {node: k for k, node in enumerate(order)}
+    # inputs the outputs do not use are named after the graph's nodes, as if they came last
+    in_graph = set(order)
+    names = node_names(order + [v for v in dict.fromkeys(inputs) if v not in in_graph])
     return Jacobian(matrix, mode, len(inputs) if mode == "forward" else len(outputs),
                     {"forward": len(inputs), "reverse": len(outputs)},
-                    tuple(_name(v, positions.get(v)) for v in outputs),
-                    tuple(_name(v, positions.get(v)) for v in inputs))
+                    tuple(names[v] for v in outputs), tuple(names[v] for v in inputs))
 
 
 def _forward_matrix(order: list[Value], outputs: list[Value], inputs: list[Value]) -> list[list[float]]:
@@ -216,15 +218,6 @@ def _as_list(values: Value | Sequence[Value], what: str) -> list[Value]:
 def _check_value(value: Any, where: str, what: str) -> None:
     if not isinstance(value, Value):
         raise TypeError(f"{where}: {what} must be Values, got {type(value).__name__}: {value!r:.60}")
-
-
-def _name(node: Value, position: int | None) -> str:
-    """The node's label, else its op and topological position (as the stepper names it)."""
-    if node.label:
-        return node.label
-    if node.op is None:
-        return f"leaf#{position}" if position is not None else f"{node.data:g}"
-    return f"{node.op.name}#{position}"
 
 
 def _passes(n: int) -> str:
