@@ -94,7 +94,9 @@ PATHS = f"""\
 Explain one gradient: d formula / d NAME is the sum, over every path from NAME to the output, of
 the product of the local derivatives along it. Lists the largest paths first (at most
 --max-paths), counts and sums all of them, and compares the sum with the gradient from backward.
---html writes a page that walks path by path; -o a picture with path --path lit.
+--html writes a page that walks path by path; -o a picture with path --path lit. An output that
+cannot be used (unknown -o extension, a folder that does not exist, --path past the paths listed,
+--path without -o) is refused before anything is printed or written, exit 2.
 
 examples:
   chainrule paths "x*y + x" x=2 y=3 --wrt x
@@ -172,7 +174,7 @@ def _paths(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--html", metavar="FILE", help="also write a page that walks path by path")
     sub.add_argument("-o", "--output", metavar="FILE",
                      help="also write a picture with one path lit (.svg, .dot, ...)")
-    sub.add_argument("--path", type=_positive, default=1, metavar="K", help="the path -o lights (default: 1)")
+    sub.add_argument("--path", type=_positive, metavar="K", help="with -o: the path it lights (default: 1)")
     return sub
 
 
