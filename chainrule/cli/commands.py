@@ -103,8 +103,8 @@ def steps(args: argparse.Namespace) -> int:
     ``--forward --wrt x``: forward mode's steps instead.
 
     Intermediate nodes are named by their sub-formula when short (``a*b``), the root by the formula.
-    ``--by neuron``/``layer`` and ``--focus SCOPE`` step by recorded scopes (a formula has none, so
-    ``--by`` groups each op's steps and ``--focus`` is refused).
+    ``--by neuron``/``layer`` and ``--focus SCOPE`` step by the scopes a model records; a formula
+    records none, so they are refused (exit 2) before anything is evaluated, pointing to the Python API.
 
     >>> from argparse import Namespace
     >>> steps(Namespace(formula="a * a", values=["a=3"], html=None))  # doctest: +ELLIPSIS
@@ -113,6 +113,7 @@ def steps(args: argparse.Namespace) -> int:
     """
     from chainrule.viz.steps import record_backward
 
+    _no_scopes_in_a_formula(args)
     formula = parse_formula(args.formula)
     root, leaves = formula.build_named(parse_values(args.values))
     if root.is_leaf:
@@ -141,6 +142,17 @@ def steps(args: argparse.Namespace) -> int:
             trace.save_html(args.html, title=title)
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
+
+
+def _no_scopes_in_a_formula(args: argparse.Namespace) -> None:
+    """Refuse ``--by neuron|layer`` and ``--focus``: they group steps by recorded scopes (a Neuron's,
+    a Layer's), and a formula has none; grouping anyway would print per-op steps under a false title."""
+    by, focus = getattr(args, "by", None), getattr(args, "focus", None)
+    if by not in (None, "node") or focus:
+        option = f"--by {by}" if by not in (None, "node") else f"--focus {focus}"
+        raise FormulaError(f"{option}: a formula has no neurons, layers or other scopes to step by; --by and"
+                           " --focus are for models, from Python: chainrule.step_through(loss, by='neuron')"
+                           " or focus='layers.1'")
 
 
 def check(args: argparse.Namespace) -> int:

@@ -161,8 +161,11 @@ def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--forward", action="store_true", help="step through forward mode (needs --wrt)")
     sub.add_argument("--wrt", metavar="NAME", help="with --forward: the variable the tangents are taken by")
     sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
-                     help="one step per chain-rule application (node, the default), or per neuron / layer")
-    sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
+                     help="one step per chain-rule application (node, the default); neuron / layer need a"
+                          " model's scopes, which a formula does not have (refused; use"
+                          " chainrule.step_through(loss, by=...) from Python)")
+    sub.add_argument("--focus", metavar="SCOPE",
+                     help="the steps inside a model's recorded scope (refused for a formula, which has none)")
     return sub
 
 
