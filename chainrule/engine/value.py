@@ -159,7 +159,13 @@ class Value:
 
     def __format__(self, spec: str) -> str:
         # f"{loss:.4f}" formats the number; f"{loss}" (empty spec) is the repr, as for any object
-        return format(self.data, spec) if spec else str(self)
+        if not spec:
+            return str(self)
+        try:
+            return format(self.data, spec)
+        except (ValueError, TypeError) as error:  # name the Value, not the float inside it
+            raise type(error)(f"cannot format {self!r} with {spec!r}: its data {self.data!r} is a float"
+                              f" ({error})") from None
 
     def item(self) -> float:
         """The value as a Python float (as ``tensor.item()``): ``Value(2.5).item() == 2.5``."""
