@@ -18,7 +18,7 @@ from chainrule.viz import RendererChoiceError, RenderError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "draw": commands.draw, "steps": commands.steps, "check": commands.check, "demo": commands.demo,
-    "paths": paths.paths,
+    "paths": paths.paths, "gpt": commands.gpt,
 }
 
 FAILED, REFUSED = 1, 2

@@ -205,6 +205,28 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def gpt(args: argparse.Namespace) -> int:
+    """``chainrule gpt``: train microgpt's GPT on first names, sample ten, write one head's pictures.
+
+    >>> import tempfile
+    >>> from argparse import Namespace
+    >>> gpt(Namespace(out=tempfile.mkdtemp(), steps=1, seed=None, corpus=None, quiet=True))
+    0
+    """
+    from chainrule.cli.gpt import run_gpt
+    from chainrule.nn.text import load_names
+
+    try:
+        load_names(args.corpus)  # refused before anything is trained or written
+    except (OSError, ValueError, ModuleNotFoundError) as error:
+        raise CommandError(f"cannot read the corpus: {error}", 2) from None
+    given = {name: getattr(args, name) for name in ("steps", "seed", "corpus")}
+    with _writing(args.out or "the gpt folder"):
+        run_gpt(args.out, quiet=args.quiet, compile=not getattr(args, "no_compile", False),
+                **{k: v for k, v in given.items() if v is not None})
+    return 0
+
+
 @contextmanager
 def _writing(path: str) -> Iterator[None]:
     """Report a failed write with the user's path (the atomic writers name their temporary file)."""

@@ -38,6 +38,7 @@ examples:
   chainrule check "log(1 + exp(a*b))" a=0.5 b=-1.5
   chainrule paths "x*y + x" x=2 y=3 --wrt x
   chainrule demo --out demo --steps 100
+  chainrule gpt --steps 1000 --out gpt
 
 {FORMULAS}
 
@@ -115,6 +116,18 @@ graph with values and gradients).
 examples:
   chainrule demo
   chainrule demo --out demo --steps 200 --samples 200 --seed 1 --quiet"""
+
+
+GPT = """\
+Train Karpathy's microgpt model (a GPT with 1 layer, 4 heads, 16 dimensions, at scalar level) on
+the US Census first names, one name per step with Adam, print the loss and ten sampled names, and
+write to a folder attention-head.svg (one head of the model at one position of a real name, with
+its values and gradients) and softmax-backward.html (that head's softmax, backward, step by step).
+
+examples:
+  chainrule gpt
+  chainrule gpt --steps 300 --out gpt --seed 1
+  chainrule gpt --corpus my-names.txt --quiet"""
 
 
 def build_parser(commands: dict[str, Callable[[argparse.Namespace], int]]) -> argparse.ArgumentParser:
@@ -204,6 +217,26 @@ def _demo(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return sub
 
 
+def _gpt(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    sub = subparsers.add_parser("gpt", help="train a GPT on first names, sample names, picture one head",
+                                description=GPT.split("\n\n")[0], epilog=GPT.split("\n\n", 1)[1],
+                                formatter_class=_RAW)
+    # None: run_gpt's own default (a test keeps these help texts in step with its signature)
+    sub.add_argument("--out", metavar="DIR",
+                     help="folder for the pictures (default: a new chainrule-gpt, -2, -3, ... folder)")
+    sub.add_argument("--steps", type=_positive,
+                     help="training steps, one name each (default: 300); microgpt's run is 1000")
+    sub.add_argument("--seed", type=int,
+                     help="seed of the weights, the name order and the samples (default: 0)")
+    sub.add_argument("--corpus", metavar="FILE",
+                     help="a text file of documents, one per line (default: the US Census first names)")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.add_argument("--no-compile", action="store_true",
+                     help="rebuild the graph every step, as microgpt does, instead of replaying compiled "
+                          "graphs (the same numbers up to rounding, slower)")
+    return sub
+
+
 def _positive(text: str) -> int:
     number = int(text)  # argparse turns the ValueError into "invalid _positive value"
     if number < 1:
@@ -214,7 +247,7 @@ def _positive(text: str) -> int:
 _positive.__name__ = "integer"  # argparse names the type in its message
 
 _SUBCOMMANDS: dict[str, Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = {
-    "draw": _draw, "steps": _steps, "check": _check, "paths": _paths, "demo": _demo,
+    "draw": _draw, "steps": _steps, "check": _check, "paths": _paths, "demo": _demo, "gpt": _gpt,
 }
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import reduce
 from operator import mul
 
@@ -172,13 +174,41 @@ def attend(q: Sequence[Value], keys: Sequence[Sequence[Value]],
     >>> [y.data for y in attend(q, k, v)]  # one key: all weight on its value
     [5.0, 7.0]
     """
+    return attention_parts(q, keys, values)[2]
+
+
+def attention_parts(q: Sequence[Value], keys: Sequence[Sequence[Value]],
+                    values: Sequence[Sequence[Value]]) -> tuple[list[Value], list[Value], list[Value]]:
+    """:func:`attend`'s scores, weights and outputs, each made in its own scope (scores, softmax, mix).
+
+    >>> from chainrule import Value
+    >>> q, k, v = [Value(1.0)], [[Value(2.0)], [Value(0.0)]], [[Value(1.0)], [Value(3.0)]]
+    >>> scores, weights, out = attention_parts(q, k, v)
+    >>> [s.data for s in scores], weights[0].scope, round(out[0].data, 4)
+    ([2.0, 0.0], ('softmax',), 1.2384)
+    """
     scale = math.sqrt(len(q))
     with name_scope("scores"):
-        logits = [value_sum(list(map(mul, q, k))) / scale for k in keys]
+        scores = [value_sum(list(map(mul, q, k))) / scale for k in keys]
     with name_scope("softmax"):
-        weights = softmax(logits)
+        weights = softmax(scores)
     with name_scope("mix"):
-        return [value_sum([w * v[j] for w, v in zip(weights, values)]) for j in range(len(q))]
+        out = [value_sum([w * v[j] for w, v in zip(weights, values)]) for j in range(len(q))]
+    return scores, weights, out
+
+
+@dataclass
+class HeadCall:
+    """The nodes of one head at one position, kept by :meth:`CausalSelfAttention.recording`."""
+
+    position: int
+    head: int
+    q: list[Value]
+    keys: list[list[Value]]
+    values: list[list[Value]]
+    scores: list[Value]
+    weights: list[Value]
+    out: list[Value]
 
 
 class CausalSelfAttention(Module):
@@ -202,6 +232,7 @@ class CausalSelfAttention(Module):
             raise ValueError(f"n_embd={n_embd} must be a multiple of n_head={n_head}")
         rng = as_rng(seed)
         self.n_head = n_head
+        self._calls: list[HeadCall] | None = None  # see recording()
         for name in ("wq", "wk", "wv", "wo"):
             with name_scope(name):
                 setattr(self, name, Linear(n_embd, n_embd, std=std, seed=rng, label=name))
@@ -218,10 +249,32 @@ class CausalSelfAttention(Module):
         out: list[Value] = []
         for h in range(self.n_head):
             part = slice(h * d, (h + 1) * d)
+            q_h, k_h, v_h = q[part], [k[part] for k in keys], [v[part] for v in values]
             with name_scope(f"heads.{h}"):
-                out += attend(q[part], [k[part] for k in keys], [v[part] for v in values])
+                scores, weights, out_h = attention_parts(q_h, k_h, v_h)
+            if self._calls is not None:
+                self._calls.append(HeadCall(len(keys) - 1, h, q_h, k_h, v_h, scores, weights, out_h))
+            out += out_h
         with name_scope("wo"):
             return self.wo(out)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[HeadCall]]:
+        """Keep the nodes of every head call made inside (to draw or step one head of a real graph).
+
+        >>> from chainrule.nn import GPT
+        >>> model = GPT(5, n_embd=4, n_head=2, block_size=4)
+        >>> with model.blocks[0].attn.recording() as calls:
+        ...     loss = model.loss([4, 1, 2, 4])
+        >>> [(c.position, c.head, len(c.weights)) for c in calls][-2:]
+        [(2, 0, 3), (2, 1, 3)]
+        """
+        calls: list[HeadCall] = []
+        self._calls = calls
+        try:
+            yield calls
+        finally:
+            self._calls = None
 
     def _repr_args(self) -> str:
         return f"n_embd={self.wq.nin}, n_head={self.n_head}"

@@ -12,8 +12,8 @@ NOTEBOOKS_DIR = Path(__file__).parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
-def test_there_are_five_notebooks():
-    assert len(NOTEBOOKS) == 5, [p.name for p in NOTEBOOKS]
+def test_there_are_six_notebooks():
+    assert len(NOTEBOOKS) == 6, [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
