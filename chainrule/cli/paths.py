@@ -46,7 +46,7 @@ def paths(args: argparse.Namespace) -> int:
 
     >>> from argparse import Namespace
     >>> paths(Namespace(formula="x * x + x", values=["x=3"], wrt="x", max_paths=20, html=None,
-    ...                 output=None, path=1))
+    ...                 output=None, path=None))
     d(x * x + x)/dx as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
     #  path                   local derivatives  product
     1  x → x * x → x * x + x  3 × 1              3
