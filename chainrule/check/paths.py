@@ -120,7 +120,8 @@ class PathsReport:
         listed = _signed_sum([_number(p.product) for p in self])
         if self.left_out:
             rest = _number(self.total - self.result.listed_total)
-            listed += f" + (the {self.left_out:,} paths left out: {rest})"
+            what = "the" if len(self) else "all"
+            listed += f"{' + ' if listed else ''}({what} {self.left_out:,} paths left out: {rest})"
         order = " (largest first)" if self.count > 1 else ""
         return f"{derivative(out, leaf)} as a sum over {n}{order}: {listed} = {_number(self.total)}"
 
@@ -147,7 +148,8 @@ class PathsReport:
         if len(self):
             lines.append(text(("#", "path", "local derivatives", "product"), self.rows()))
         if self.left_out:
-            lines.append(f"... {self.left_out:,} smaller paths left out (max_paths={self.max_paths});"
+            smaller = "smaller paths" if len(self) else "paths"
+            lines.append(f"... {self.left_out:,} {smaller} left out (max_paths={self.max_paths});"
                          " the sum below counts them all")
         if self.count or self.grad is not None:
             lines.append(self.verdict())

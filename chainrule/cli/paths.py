@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from chainrule.cli.commands import CommandError
+from chainrule.cli.commands import CommandError, _usable_picture
 from chainrule.cli.commands import _writing as writing
 from chainrule.cli.outputs import UnusableOutput, writable_file
 from chainrule.engine import Value
@@ -88,8 +88,6 @@ def paths(args: argparse.Namespace) -> int:
 def _usable_outputs(args: argparse.Namespace) -> int:
     """Refuse (exit 2) -o, --html and --path that cannot be used, as ``steps``/``draw`` do; the
     path number -o lights."""
-    from chainrule.cli.commands import _usable_picture
-
     number = getattr(args, "path", None)
     if number is not None and not args.output:
         raise UnusableOutput(f"--path {number}: --path chooses the path -o draws; give -o FILE too")

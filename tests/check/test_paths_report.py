@@ -138,3 +138,15 @@ def test_printing_a_report_loads_no_graphviz() -> None:
             "print(sorted(m for m in ('graphviz', 'wasmtime', 'chainrule.viz') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_max_paths_0_lists_nothing_and_still_sums_everything() -> None:
+    x = Value(2.0, label="x")
+    y = x * x + x
+    y.backward()
+    text = str(paths(y, x, max_paths=0))
+    assert text.splitlines() == [
+        "d(add#2)/dx as a sum over 3 paths (largest first): (all 3 paths left out: 5) = 5",
+        "... 3 paths left out (max_paths=0); the sum below counts them all",
+        "sum over all 3 paths = 5 = x.grad ✓",
+    ]

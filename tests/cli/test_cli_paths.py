@@ -44,6 +44,9 @@ def test_paths_refusals_exit_2_and_name_the_problem(cli, tmp_path) -> None:
     assert far.status == 2 and "--path 5: the report lists 2 path(s)" in far.err
     assert not (tmp_path / "p.svg").exists()
     assert cli("paths", "x*x", "x=1", "--max-paths", "0").status == 2  # argparse: must be at least 1
+    for option, target in (("-o", "graph.txt"), ("-o", "no/such/p.svg"), ("--html", "no/such/p.html")):
+        refused = cli("paths", "x*x", "x=1", option, target)
+        assert refused.status == 2 and refused.out == "" and option in refused.err, refused
 
 
 def test_steps_forward_prints_the_tangent_steps(cli) -> None:

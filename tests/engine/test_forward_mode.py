@@ -88,6 +88,9 @@ def test_mlp_pass_counts_forward_one_per_input_reverse_one_per_output() -> None:
     by_reverse = jacobian(out, params, mode="reverse")
     assert (by_forward.passes, by_reverse.passes) == (17, 1) and by_reverse.cheaper_mode() == "reverse"
     assert all(close(f, r) for f, r in zip(by_forward[0], by_reverse[0]))
+    assert by_forward.input_names[:3] == ("layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1",
+                                          "layers.0.neurons.0.b")  # named as the pictures name them
+    assert len(set(by_forward.input_names)) == 17
     hidden = model.layers[0](x)  # 4 outputs of 2 inputs: forward mode is the cheaper one
     layer = jacobian(hidden, x, mode="forward")
     assert (layer.passes, layer.passes_needed["reverse"], layer.cheaper_mode()) == (2, 4, "forward")
