@@ -42,7 +42,7 @@ examples:
 
 {FORMULAS}
 
-{EXIT_STATUS.format(", or (check) a wrong gradient")}"""
+{EXIT_STATUS.format(", or (check) a wrong gradient; 3 (check) a gradient it could not check")}"""
 
 DRAW = f"""\
 Build the formula's graph, run backward, and write the picture: every value node shows its
@@ -86,8 +86,14 @@ examples:
   chainrule check "relu(x) * y" x=0 y=2          # flags the kink of relu at 0
   chainrule check "x**3 / y" x=2 y=4 --json      # machine-readable
 
-exit status: 0 when every gradient passes; 1 when any is wrong, or on a math error (an
-output that overflows to inf has no gradient to check); 2 refused formula, values or options
+At the edge of a domain (x**1.5 at 0) where x - h (or x + h) is outside for every step, the
+numeric estimate is one-sided, and the row's note says so. A row the numbers cannot judge (no
+finite estimate, or one too uncertain, e.g. sqrt(x) at 0 where the gradient is inf) is
+"undefined": the check could not confirm that gradient, which is not evidence it is wrong.
+
+exit status: 0 when every gradient passes; 1 when any is wrong or suspicious, or on a math error
+(an output that overflows to inf has no gradient to check); 2 refused formula, values or options;
+3 could not check: no gradient is wrong or suspicious, but some row is undefined
 
 {FORMULAS}"""
 
