@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
+from chainrule.compile.rules import forward_code, literal, partials_code
 from chainrule.engine import Constant
 from chainrule.engine.ops import FLOAT_MATH, TEMPLATE_FUNCTIONS, Op
+
+__all__ = ["Program", "generate", "literal", "references"]
 
 CHUNK_STATEMENTS = 40_000  # statements per generated function (each chunk boundary costs loads and stores)
 MAX_DEPTH = 24  # deepest fused expression (Python's compiler recurses over nested expressions)
@@ -52,19 +55,6 @@ class Program:
             exec(compile(source, f"<chainrule.compile chunk {number}>", "exec"), namespace)
             functions.append(namespace[f"chunk{number}"])
         return functions
-
-
-def literal(x: float) -> str:
-    """A float as Python source that evaluates to exactly it (``inf`` and ``nan`` by name).
-
-    >>> literal(2.5), literal(-0.0), literal(float("-inf"))
-    ('2.5', '(-0.0)', '(-inf)')
-    """
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    text = "inf" if math.isinf(x) else repr(abs(x))
-    return f"(-{text})" if math.copysign(1.0, x) < 0 else text
 
 
 def references(text: str) -> list[str]:
@@ -124,12 +114,13 @@ class _Generator:
 
     def _needed_locals(self, i: int) -> list[str]:
         """The local-gradient templates node ``i``'s backward evaluates (its parents that need a grad)."""
-        template = self.nodes[i].op.template
-        if template is None:
+        op = self.nodes[i].op
+        partials = partials_code(op)
+        if partials is None:
             return []
-        if template.join:
-            return list(template.local_grads) if any(self.needs_grad[p] for p in self.parents[i]) else []
-        return [t for t, p in zip(template.local_grads, self.parents[i]) if self.needs_grad[p]]
+        if op.arity is None:
+            return list(partials) if any(self.needs_grad[p] for p in self.parents[i]) else []
+        return [t for t, p in zip(partials, self.parents[i]) if self.needs_grad[p]]
 
     def _fusion(self) -> set[int]:
         uses = [0] * len(self.nodes)
@@ -141,7 +132,7 @@ class _Generator:
         for i, parents in enumerate(self.parents):
             if not self._inline_forward(i):
                 continue
-            template = self.nodes[i].op.template
+            template = forward_code(self.nodes[i].op)
             needed = {name for text in self._needed_locals(i) for name in references(text)}
             forward = references(template.forward)
             for j, p in enumerate(parents):
@@ -155,13 +146,13 @@ class _Generator:
     def _inline_forward(self, i: int) -> bool:
         """Node ``i``'s forward is a template expression (not a call of its table function)."""
         op = self.nodes[i].op
-        if op is None or op.template is None:
+        if op is None or forward_code(op) is None:
             return False
         return not op.template.join or len(self.parents[i]) <= MAX_TERMS
 
     def _fusable(self, i: int) -> bool:
-        if i in self.keep or not self._inline_forward(i):
-            return False
+        if i in self.keep or not self._inline_forward(i) or partials_code(self.nodes[i].op) is None:
+            return False  # a rule call reads the node's value by name
         return not any("out" in references(text) for text in self._needed_locals(i))
 
     # --- emission ---------------------------------------------------------------------------------
@@ -187,7 +178,7 @@ class _Generator:
             return f"v{i}", frozenset((f"v{i}",))
         texts = [exprs[p][0] for p in self.parents[i]]
         uses = frozenset().union(*(exprs[p][1] for p in self.parents[i]))
-        template = node.op.template
+        template = forward_code(node.op)
         if not self._inline_forward(i):
             text = f"{self._function(node.op, 'forward')}({', '.join(texts)})"
         elif template.join:
@@ -216,8 +207,8 @@ class _Generator:
         parents = self.parents[i]
         if not parents:
             return []
-        template = node.op.template
-        if template is None:
+        partials = partials_code(node.op)
+        if partials is None:
             names = [f"l{i}_{j}" for j in range(len(parents))]
             args = ", ".join(exprs[p][0] for p in parents)
             uses = frozenset().union(*(exprs[p][1] for p in parents)) | {f"v{i}"}
@@ -227,23 +218,24 @@ class _Generator:
             return names
         out = f"v{i}"
         texts = [exprs[p][0] for p in parents]
-        if template.join:
-            return [template.local_grads[0].format(text, out=out) for text in texts]
-        return [text.format(*texts, out=out) for text in template.local_grads]
+        if node.op.arity is None:
+            return [partials[0].format(text, out=out) for text in texts]
+        return [text.format(*texts, out=out) for text in partials]
 
     def _local_uses(self, i: int, j: int, exprs: list[Expr]) -> frozenset[str]:
         node = self.nodes[i]
         parents = self.parents[i]
-        template = node.op.template
-        if template is None:
+        partials = partials_code(node.op)
+        if partials is None:
             return frozenset((f"l{i}_{j}",))
-        text = template.local_grads[0] if template.join else template.local_grads[j]
+        nary = node.op.arity is None
+        text = partials[0] if nary else partials[j]
         uses: set[str] = set()
         for name in references(text):
             if name == "out":
                 uses.add(f"v{i}")
             else:
-                uses |= exprs[parents[j] if template.join else parents[int(name)]][1]
+                uses |= exprs[parents[j] if nary else parents[int(name)]][1]
         return frozenset(uses)
 
     def _gradient(self, i: int, terms: list[Expr]) -> Expr:
@@ -266,7 +258,7 @@ def _contribution(local: str, upstream: str) -> str:
     """``local * upstream`` as source; times 1.0 or -1.0 is exact, so it is written out."""
     if local == "1.0":
         return upstream
-    if local == "-1.0":
+    if local in ("-1.0", "(-1.0)"):
         return f"(-{upstream})"
     return f"{local} * {upstream}"
 

@@ -1,8 +1,10 @@
 """The "objects" replay: forward and backward re-run over the recorded Values, in the recorded order.
 
-No code is generated. Ops whose partials are constants in their row's template (add, sub, neg, sum)
-or are the other input (mul) skip the rule call; every other op calls its table functions. Each
-node's ``data`` and ``grad`` end up exactly as a plain forward and backward would leave them.
+No code is generated. The chain-rule shortcuts are the engine's (engine/graph.py ``_float_pass``):
+a row's ``constant_partials`` are used as numbers, and ``mul``'s partials are read as the other
+input while its rule is still ``mul``'s own; every other op calls its current ``local_grads`` (a
+patched rule is used, as by the plain engine). Each node's ``data`` and ``grad`` end up exactly as
+a plain forward and backward would leave them.
 """
 
 from __future__ import annotations
@@ -12,28 +14,25 @@ from operator import attrgetter
 from typing import Any
 
 from chainrule.engine.graph import N_ARY
-from chainrule.engine.ops import FLOAT_MATH, Op
+from chainrule.engine.ops import FLOAT_MATH, OPS, Op
 
 _data = attrgetter("data")
 
-# backward kinds: which chain-rule shortcut a node's op allows (read from its template)
-_GENERIC, _ADD, _SUB, _MUL, _NEG, _SUM = range(6)
-_SHORTCUTS = {("1.0", "1.0"): _ADD, ("1.0", "-1.0"): _SUB, ("{1}", "{0}"): _MUL, ("-1.0",): _NEG}
+# backward kinds: which chain-rule shortcut a node's op allows, chosen as the engine's backward does
+_GENERIC, _CONSTANT, _MUL = range(3)
+_MUL_RULE = OPS["mul"].local_grads
 
 
 def backward_kind(op: Op) -> int:
-    """The shortcut for an op's chain-rule step, from the local gradients in its template.
+    """The shortcut for an op's chain-rule step: constant partials, mul's swap, or a rule call.
 
     >>> from chainrule import OPS
     >>> [backward_kind(OPS[name]) for name in ("add", "mul", "sum", "tanh")]
-    [1, 3, 5, 0]
+    [1, 2, 1, 0]
     """
-    template = op.template
-    if template is None:
-        return _GENERIC
-    if op.arity is None:
-        return _SUM if template.local_grads == ("1.0",) else _GENERIC
-    return _SHORTCUTS.get(tuple(template.local_grads), _GENERIC)
+    if op.local_grads is _MUL_RULE:  # the rule itself, not just the op: a patched rule is called
+        return _MUL
+    return _GENERIC if op.constant_partials is None else _CONSTANT
 
 
 def objects_runner(nodes: list[Any]) -> Callable[[], float]:
@@ -50,8 +49,7 @@ def objects_runner(nodes: list[Any]) -> Callable[[], float]:
     leaves = [n for n in nodes if n._parent0 is None]
     interior = [n for n in nodes if n._parent0 is not None]
     forward = [(n, n.op.forward, n._parent0, n._parent1) for n in interior]
-    backward = [(n, backward_kind(n.op), n._parent0, n._parent1, n.op.local_grads)
-                for n in reversed(interior)]
+    backward = [(n, *_rule(n.op), n._parent0, n._parent1) for n in reversed(interior)]
     root = nodes[-1]
 
     def run() -> float:
@@ -67,6 +65,12 @@ def objects_runner(nodes: list[Any]) -> Callable[[], float]:
     return run
 
 
+def _rule(op: Op) -> tuple[int, Any]:
+    """The backward kind and what it needs: the constant partials, or the rule to call."""
+    kind = backward_kind(op)
+    return kind, op.constant_partials if kind == _CONSTANT else op.local_grads
+
+
 def _forward(records: list[tuple[Any, Any, Any, Any]]) -> None:
     for node, f, a, b in records:
         if b is None:
@@ -79,23 +83,22 @@ def _forward(records: list[tuple[Any, Any, Any, Any]]) -> None:
 
 def _backward(records: list[tuple[Any, int, Any, Any, Any]]) -> None:
     """The chain rule, ``parent.grad += local * upstream`` in the plain engine's order (so bit for bit
-    its result); a shortcut writes ``local * upstream`` as ``upstream`` where local is 1.0."""
-    for node, kind, a, b, rule in records:
+    its result); ``rule`` is the op's constant partials for a _CONSTANT node, else its local_grads."""
+    for node, kind, rule, a, b in records:
         up = node.grad
         if kind == _MUL:
             a.grad += b.data * up
             b.grad += a.data * up
-        elif kind == _ADD:
-            a.grad += up
-            b.grad += up
-        elif kind == _SUM:
-            for parent in a:
-                parent.grad += up
-        elif kind == _SUB:
-            a.grad += up
-            b.grad += -1.0 * up
-        elif kind == _NEG:
-            a.grad += -1.0 * up
+        elif kind == _CONSTANT:
+            if b is None:
+                a.grad += rule[0] * up
+            elif b is not N_ARY:
+                a.grad += rule[0] * up
+                b.grad += rule[1] * up
+            else:
+                contribution = rule[0] * up
+                for parent in a:
+                    parent.grad += contribution
         elif b is None:
             (local,) = rule(FLOAT_MATH, node.data, a.data)
             a.grad += local * up

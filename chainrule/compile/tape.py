@@ -11,6 +11,7 @@ from chainrule.engine import Constant, Value, topological_order
 from chainrule.engine.graph import N_ARY
 
 _op, _first, _second = attrgetter("op"), attrgetter("_parent0"), attrgetter("_parent1")
+_data = attrgetter("data")
 
 
 class GraphChangedError(RuntimeError):
@@ -20,7 +21,7 @@ class GraphChangedError(RuntimeError):
     >>> from chainrule.compile import compile
     >>> x = Value(2.0); y = x * 3; step = compile(y)
     >>> y.parents[1].data = 4.0  # the constant 3 is baked into the recording
-    >>> step.check()
+    >>> step()  # a call refuses it too
     Traceback (most recent call last):
     ...
     chainrule.compile.tape.GraphChangedError: the graph under the compiled output changed ...
@@ -49,6 +50,8 @@ class Tape:
         self.wrt = self.leaves if wrt is None else self._members(wrt, "wrt", leaves_only=True)
         self.watch = self._members(watch, "watch", leaves_only=False)
         self.fingerprint = fingerprint(self.nodes)
+        self.constants = [n for n in self.nodes if type(n) is Constant]
+        self.constant_data = list(map(_data, self.constants))
 
     def _members(self, nodes: Iterable[Value], what: str, leaves_only: bool) -> list[Value]:
         known = set(self.nodes)
@@ -62,6 +65,15 @@ class Tape:
                 raise ValueError(f"{what}: {node!r:.60} is not a leaf (made by op {node.op.name!r}); "
                                  "replay sets the gradients of leaves only")
         return chosen
+
+    def check_constants(self) -> None:
+        """Raise :class:`GraphChangedError` if a recorded Constant's data changed: what a compiled
+        call checks (microseconds: one list of the Constants' data; the full :meth:`check` reads
+        every node and costs more than a replay)."""
+        now = list(map(_data, self.constants))
+        if now != self.constant_data:  # also a NaN replaced by another NaN object: check() decides
+            self.check()
+            self.constant_data = now
 
     def check(self) -> None:
         """Raise :class:`GraphChangedError` if the recorded nodes' ops, parents or constants changed."""

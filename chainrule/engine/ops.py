@@ -70,7 +70,7 @@ class Template(NamedTuple):
     """
 
     forward: str
-    local_grads: tuple[str, ...]
+    local_grads: tuple[str, ...] = ()  # none for a row with constant_partials: a replay writes those
     join: str = ""
 
 
@@ -111,7 +111,7 @@ class Op:
                             in formulas; None for operators and special forms
     ``doc``, ``example``    for that function: one sentence, and ``(inputs, output)`` for its example
     ``template``            its replay code for ``chainrule.compile`` (:class:`Template`); without
-                            one, a replay calls ``forward`` and ``local_grads``
+                            one, or once ``forward``/``local_grads`` is replaced, a replay calls them
     ======================  ==========================================================================
 
     >>> from chainrule import Op, Value
@@ -124,7 +124,7 @@ class Op:
 
     __slots__ = ("name", "label", "forward", "local_grads", "arity", "branch", "crossing",
                  "constant_partials", "explain", "explain_blocked", "rule", "notation", "domain",
-                 "function", "doc", "example", "template", "constant")
+                 "function", "doc", "example", "template", "templated", "constant")
 
     def __init__(
         self,
@@ -158,6 +158,8 @@ class Op:
             raise ValueError(f"op {name!r}: function {function!r} needs example=((inputs...), output)")
         self.function, self.doc, self.example = function, doc, example
         self.template = template
+        # the functions the template restates: a replay uses it only while they are still the op's own
+        self.templated = (self.forward, self.local_grads)
         self.constant: float | None = None  # the k of a parametrised op (x ** k): pickles by it
 
     def __call__(self, *inputs: Any) -> Any:
@@ -352,12 +354,12 @@ def _table(*ops: Op) -> dict[str, Op]:
 OPS: dict[str, Op] = _table(
     Op("add", "+", lambda a, b: a + b, arity=2, constant_partials=(1.0, 1.0),
        notation="infix", rule="distribute", explain=_DISTRIBUTES, domain=Domain((_PLANE,), "a + b"),
-       template=T("({0} + {1})", ("1.0", "1.0"))),
+       template=T("({0} + {1})")),
     Op("sub", "-", lambda a, b: a - b, arity=2, constant_partials=(1.0, -1.0),
        notation="infix", rule="distribute",
        explain=("- distributes: local +1 to the first input",
                 "- distributes with a sign flip: local -1 to the subtracted input"),
-       domain=Domain((_PLANE,), "a - b"), template=T("({0} - {1})", ("1.0", "-1.0"))),
+       domain=Domain((_PLANE,), "a - b"), template=T("({0} - {1})")),
     Op("mul", "*", lambda a, b: a * b, lambda m, out, a, b: (b, a), arity=2,
        notation="infix", rule="swap",
        explain="* swaps its inputs: the local gradient for {input} is the other input, {other} = {other_x}",
@@ -371,7 +373,7 @@ OPS: dict[str, Op] = _table(
        template=T("({0} / {1})", ("(1.0 / {1})", "(-{out} / {1})"))),
     Op("neg", "-", lambda x: -x, constant_partials=(-1.0,), rule="negate",
        explain="negation flips the sign: local -1", domain=Domain(_LINE, "-x"),
-       template=T("(-{0})", ("-1.0",))),
+       template=T("(-{0})")),
     Op("exp", "exp", floats.exp, lambda m, out, x: (out,),
        explain="exp: local = exp(x) = the output {out}",
        domain=Domain(_one_input((-5.0, 5.0)), "exp(x)"),
@@ -432,7 +434,7 @@ OPS: dict[str, Op] = _table(
        template=_routing("({0} <= {1} or {0} != {0})")),  # floats.min_takes_first
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), arity=None, constant_partials=(1.0,), rule="distribute",
        explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)"),
-       template=T("(0.0 + {xs})", ("1.0",), join=" + ")),
+       template=T("(0.0 + {xs})", join=" + ")),
     Op("select", "select", floats.select, _select_grads, arity=None, rule="route",
        branch=lambda index, *options: floats.selected(index, len(options)),
        explain=("select: the index {x0} only picks an option, so {input} gets local 0",

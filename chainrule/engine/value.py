@@ -21,6 +21,7 @@ from chainrule.engine.anomaly import anomaly_hook, check_forward, raise_forward
 from chainrule.engine.graph import N_ARY, NOT_COMPUTED
 from chainrule.engine.modes import current
 from chainrule.engine.ops import FLOAT_MATH, OPS, Op, power, power_of
+from chainrule.engine.reads import note_read
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -145,22 +146,28 @@ class Value:
         return NotImplemented if b is None else unary(power_of(b.data), self)
 
     # --- a Value as a plain Python number: these read .data and build no node ------------------
+    # Each one tells reads.note_read (a replay of a graph built after such a read may branch wrongly)
     def __float__(self) -> float:
+        note_read("float()")
         return float(self.data)
 
     def __int__(self) -> int:
+        note_read("int()")
         return int(self.data)
 
     def __trunc__(self) -> int:
+        note_read("math.trunc()")
         return int(self.data)
 
     def __round__(self, ndigits: int | None = None) -> float:
+        note_read("round()")
         return round(self.data, ndigits)
 
     def __format__(self, spec: str) -> str:
         # f"{loss:.4f}" formats the number; f"{loss}" (empty spec) is the repr, as for any object
         if not spec:
             return str(self)
+        note_read("a format spec")
         try:
             return format(self.data, spec)
         except (ValueError, TypeError) as error:  # name the Value, not the float inside it
@@ -169,6 +176,7 @@ class Value:
 
     def item(self) -> float:
         """The value as a Python float (as ``tensor.item()``): ``Value(2.5).item() == 2.5``."""
+        note_read("item()")
         return self.data
 
     # Ordering compares .data and returns a bool (so builtin max/min/sorted return the Values
@@ -328,6 +336,7 @@ class Value:
 
 def _number(x: Any) -> float | None:
     """What an ordering comparison compares: a Value's data, a real number, else None (refused)."""
+    note_read("a comparison (<, <=, >, >=)")
     if isinstance(x, Value):
         return x.data
     return x if isinstance(x, numbers.Real) else None

@@ -24,7 +24,7 @@ from functools import reduce
 from operator import mul
 
 from chainrule.engine import Constant, Parameter, Value, name_scope, no_grad
-from chainrule.engine.functions import log, maximum, select
+from chainrule.engine.functions import exp, log, maximum, select
 from chainrule.engine.functions import sum as value_sum
 from chainrule.nn._rng import Seed, as_rng
 from chainrule.nn.module import Module
@@ -158,10 +158,25 @@ def cross_entropy(logits: Sequence[Value], target: Value | int) -> Value:
     >>> cross_entropy([Value(0.0), Value(-1000.0)], 1).data
     1000.0
     """
+    log_total, shifted, _ = shifted_log_sum_exp(logits)
+    picked = select(target, shifted) if isinstance(target, Value) else shifted[check_id(target, len(logits))]
+    return log_total - picked
+
+
+def shifted_log_sum_exp(logits: Sequence[Value | float]) -> tuple[Value, list[Value], Value]:
+    """``(log Σ exp(z_i - top), [z_i - top], top)`` with ``top`` a chain of ``max`` nodes, so no
+    exponent is positive, and a replayed graph shifts by the new maximum (no Python branch on data).
+    ``log Σ exp(z_i)`` is the first plus ``top``; the one log-sum-exp of ``cross_entropy``,
+    ``nn.softmax_cross_entropy`` and ``nn.softplus``.
+
+    >>> from chainrule import Value
+    >>> log_total, shifted, top = shifted_log_sum_exp([Value(1000.0), Value(0.0)])
+    >>> log_total.data, [s.data for s in shifted], top.data
+    (0.0, [0.0, -1000.0], 1000.0)
+    """
     top = reduce(maximum, logits)
     shifted = [z - top for z in logits]
-    picked = select(target, shifted) if isinstance(target, Value) else shifted[check_id(target, len(logits))]
-    return log(value_sum([s.exp() for s in shifted])) - picked
+    return log(value_sum([exp(s) for s in shifted])), shifted, top
 
 
 def attend(q: Sequence[Value], keys: Sequence[Sequence[Value]],

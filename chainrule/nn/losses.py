@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chainrule.engine import Value
-from chainrule.engine.functions import exp, log, relu
+from chainrule.engine.functions import relu
 from chainrule.engine.functions import sum as value_sum
+from chainrule.nn.gpt import cross_entropy, shifted_log_sum_exp
 
 Score = Value | float
 
@@ -64,22 +65,24 @@ def binary_cross_entropy_with_logits(logits: Sequence[Score], labels: Sequence[f
 
 
 def softplus(z: Score) -> Value:
-    """log(1 + e^z), in the form that cannot overflow for the sign of ``z``.
+    """log(1 + e^z), as log-sum-exp of (z, 0) shifted by ``max(z, 0)`` (a node): it never
+    exponentiates a positive number, and has no Python branch on data, so a replay stays right
+    whatever the sign of ``z``.
 
     >>> from chainrule.nn import softplus
     >>> softplus(-1000.0).data, softplus(1000.0).data
     (0.0, 1000.0)
     """
-    if float(z) > 0:
-        return z + log(1 + exp(-z))
-    return log(1 + exp(z))
+    log_total, _, top = shifted_log_sum_exp([z, 0.0])
+    return log_total + top
 
 
 def softmax_cross_entropy(logits: Sequence[Sequence[Score]], labels: Sequence[int]) -> Value:
     """Mean of ``-log softmax(z)[label]`` over samples, each ``z`` a row of class scores.
 
-    Uses log-sum-exp: each row is shifted by its largest score (a constant, which does not change
-    the gradient), so no exponent is positive and nothing overflows.
+    Uses log-sum-exp: each row is shifted by its largest score (a chain of ``max`` nodes, whose
+    gradient cancels), so no exponent is positive and nothing overflows; the same code as
+    :func:`chainrule.nn.cross_entropy`.
 
     >>> from chainrule import Value
     >>> from chainrule.nn import softmax_cross_entropy
@@ -105,9 +108,7 @@ def l2_regularization(parameters: Iterable[Value], alpha: float) -> Value:
 def _cross_entropy(row: Sequence[Score], label: int) -> Value:
     if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < len(row):
         raise ValueError(f"softmax_cross_entropy: label {label!r} is not a class index for {len(row)} scores")
-    top = max(float(z) for z in row)
-    shifted = [z - top for z in row]
-    return log(value_sum([exp(s) for s in shifted])) - shifted[label]
+    return cross_entropy(row, label)
 
 
 def _mean(terms: list[Any]) -> Value:

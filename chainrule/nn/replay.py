@@ -2,7 +2,12 @@
 
 :func:`~chainrule.nn.train` rebuilds its first two steps; if both graphs have the same structure,
 the same parameters in the same places and the same baked-in data, the second is compiled and
-replayed from then on, bit for bit what rebuilding gives. With mini-batches, each sample's numbers
+replayed from then on, bit for bit what rebuilding gives. If building a probe step's graph read a
+Value's number through the number protocol (``float(v)``, ``v.item()``, ``round``, a format spec, or
+``<``/``>`` as in builtin ``max(a, b)``: see :mod:`chainrule.engine.reads`), a Python branch may hang
+on it, so nothing is compiled and every step is rebuilt (with one RuntimeWarning). A branch on the
+``.data`` attribute itself cannot be seen: use the table's ops (``maximum``, ``relu``, ``abs``) instead.
+With mini-batches, each sample's numbers
 and each label enter as leaves that the replay refills (only when the model and loss accept them;
 otherwise, and for a last batch of another size, steps are rebuilt as before).
 """
@@ -10,12 +15,14 @@ otherwise, and for a last batch of another size, steps are rebuilt as before).
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule.compile import Compiled, fingerprint
 from chainrule.compile import compile as compile_graph
 from chainrule.engine import Constant, Value, topological_order
+from chainrule.engine.reads import watch_data_reads
 from chainrule.nn.optim import Optimizer
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
@@ -47,6 +54,7 @@ class ReplayedSteps:
         self.replayed_outputs: list[Any] = []
         self._signature: Any = None
         self._probes = 0
+        self.data_read: str | None = None  # the first read of a Value's number seen while probing
 
     def step(self, chosen: list[int]) -> tuple[float, float]:
         """One update on the samples ``chosen``; its loss and accuracy (before the update)."""
@@ -60,8 +68,10 @@ class ReplayedSteps:
         from chainrule.nn.train import accuracy
 
         batch_labels = [labels[i] for i in chosen]
-        outputs = [self.model(inputs[i]) for i in chosen]
-        loss = self.loss_fn(outputs, batch_labels)
+        with watch_data_reads() as reads:  # only the graph's building: accuracy below reads numbers
+            outputs = [self.model(inputs[i]) for i in chosen]
+            loss = self.loss_fn(outputs, batch_labels)
+        self._reads = reads
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -80,6 +90,9 @@ class ReplayedSteps:
             except (TypeError, ValueError):
                 self.sample_leaves = None  # the model or loss refuses Values for data: rebuild from now on
                 return self._rebuilt(chosen, self.inputs, self.labels)
+        if self._reads.count:
+            self._give_up(self._reads.first)
+            return result
         loss = self._last_loss
         signature = self._graph_signature(loss)
         if signature == self._signature:
@@ -90,11 +103,22 @@ class ReplayedSteps:
         self._signature = signature
         return result
 
+    def _give_up(self, read: str | None) -> None:
+        """A probe's graph was built after reading a Value's number: rebuild every step from now on."""
+        self._probes, self.data_read = 2, read
+        warnings.warn(f"train: not compiling: building the step's graph read a Value's number ({read}), "
+                      "which may steer a Python branch that a replay would repeat as recorded; every "
+                      "step is rebuilt (the numbers are right, only slower). Use chainrule.maximum, relu "
+                      "or abs instead of builtin max/min or comparisons, or pass compile=False.",
+                      RuntimeWarning, stacklevel=5)
+
     def _rebuilt_on_leaves(self, chosen: list[int]) -> tuple[float, float]:
         from chainrule.nn.train import accuracy
 
-        outputs = [self.model(leaves) for leaves in self.sample_leaves]
-        loss = self.loss_fn(outputs, list(self.label_leaves))
+        with watch_data_reads() as reads:
+            outputs = [self.model(leaves) for leaves in self.sample_leaves]
+            loss = self.loss_fn(outputs, list(self.label_leaves))
+        self._reads = reads
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()

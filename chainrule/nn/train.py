@@ -60,6 +60,13 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     or equal mini-batches of numbers), the step is recorded and replayed with ``chainrule.compile``:
     the same numbers bit for bit, several times faster; the model and ``loss_fn`` are then called only
     for the two rebuilt steps (and a last batch of another size). ``compile=False`` rebuilds every step.
+    A replay repeats the Python branches taken while the step was recorded. So if building a rebuilt
+    step's graph reads a Value's number through the number protocol (``float(v)``, ``int``,
+    ``round``, ``v.item()``, a format spec, or ``<``/``>`` as in builtin ``max(a, b)`` and
+    ``sorted``), nothing is compiled: every step is rebuilt, with one RuntimeWarning. The limit: a
+    branch on the ``.data`` attribute itself (``if v.data > 0``) cannot be seen; write it with the
+    table's ops (``chainrule.maximum``, ``relu``, ``abs``) or pass ``compile=False``. The library's
+    losses have no such branch.
 
     >>> from chainrule.nn import MLP, SGD, hinge_loss, make_moons, train
     >>> points, labels = make_moons(20, seed=0)

@@ -246,6 +246,44 @@ def test_a_million_op_chain_compiles_and_replays_without_recursion():
     assert x.grad == pytest.approx(1.0000001 ** 500_000)
 
 
+@pytest.mark.parametrize("backend", ["objects", "python", "numpy"])
+def test_a_call_refuses_a_changed_constant_on_every_backend(backend):
+    """Review finding 1: the call itself (not only check()) refuses a baked constant that changed;
+    before, "objects" used the new constant and "python"/"numpy" the old one, silently."""
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    x = Value(2.0)
+    y = x * 3
+    step = compile(y, backend=backend)
+    assert step() == 6.0 and x.grad == 3.0
+    y.parents[1].data = 4.0
+    with pytest.raises(GraphChangedError, match=r"Call chainrule.compile\(output\) again"):
+        step()
+    y.parents[1].data = 3.0  # put back: the recording holds again
+    assert step() == 6.0 and x.grad == 3.0
+
+
+def test_a_nan_constant_replaced_by_another_nan_is_not_a_change():
+    x = Value(2.0)
+    y = x + float("nan")
+    step = compile(y, backend="python")
+    step()
+    y.parents[1].data = float("nan")  # another NaN object: equal structure, not a change
+    step()
+    assert step.check() is None
+
+
+def test_the_numpy_batch_call_refuses_a_changed_constant():
+    pytest.importorskip("numpy")
+    w, x = Parameter(2.0), Value(0.0)
+    y = w * x * 5.0
+    step = compile(y, "numpy", batch=[x])
+    step({x: [1.0, 2.0]})
+    y.parents[1].data = 6.0
+    with pytest.raises(GraphChangedError):
+        step({x: [1.0, 2.0]})
+
+
 def test_chainrule_compile_is_callable_however_it_was_imported_and_not_star_exported():
     """Importing a submodule first makes ``chainrule.compile`` the package; it calls the function too."""
     import subprocess

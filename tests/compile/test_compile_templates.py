@@ -10,6 +10,7 @@ import pytest
 
 from chainrule import OPS
 from chainrule.compile.codegen import literal, references
+from chainrule.compile.rules import partials_code
 from chainrule.engine.ops import FLOAT_MATH, OP_FACTORIES, TEMPLATE_FUNCTIONS, power, power_of
 from tests.compile.programs import EXPONENTS, SPECIAL, bits
 
@@ -58,7 +59,8 @@ def test_template_local_grads_are_the_rows_or_raise(op):
             expected = op.local_grads(FLOAT_MATH, out, *xs)
         except Exception:  # noqa: BLE001 - the forward failed: the replay never gets to the partials
             continue
-        texts = op.template.local_grads * len(xs) if op.arity is None else op.template.local_grads
+        partials = partials_code(op)  # the row's constant partials, or its template's
+        texts = partials * len(xs) if op.arity is None else partials
         for i, (text, want) in enumerate(zip(texts, expected, strict=True)):
             one = (xs[i],) if op.arity is None else xs
             got = plain(lambda text=text, one=one, out=out: evaluate(text, one, out))
@@ -71,7 +73,7 @@ def test_template_local_grads_are_the_rows_or_raise(op):
 def test_every_template_names_only_inputs_out_and_known_functions():
     for op in TEMPLATED:
         arity = op.arity or 1
-        for text in (op.template.forward, *op.template.local_grads):
+        for text in (op.template.forward, *partials_code(op)):
             for name in references(text):
                 assert name in {"out", "xs", *map(str, range(arity))}, (op.name, text)
             names = compile(text.replace("{", "(").replace("}", ")"), "t", "eval").co_names
@@ -81,4 +83,7 @@ def test_every_template_names_only_inputs_out_and_known_functions():
 def test_every_row_but_select_has_a_template():
     """A row without one replays through its functions (slower; select's one-hot partials need that)."""
     assert [name for name, op in OPS.items() if op.template is None] == ["select"]
+    # constant partials are stated once, in the row: its template has none
+    assert all(not op.template.local_grads for op in TEMPLATED if op.constant_partials is not None)
+    assert all(op.template.local_grads for op in TEMPLATED if op.constant_partials is None)
     assert set(OP_FACTORIES) == {"pow", "rpow"}

@@ -20,7 +20,7 @@ def run(compile, *, loss="hinge", batch_size=None, count=20, optimizer=SGD, outp
         "mse": (mse_loss, [float(y) for y in signs]),
         "softmax": (softmax_cross_entropy, labels),
     }
-    loss_fn, targets = losses[loss]
+    loss_fn, targets = losses[loss] if isinstance(loss, str) else (loss, [float(y) for y in signs])
     history = train(model, points, targets, loss_fn, optimizer(params, lr=0.05), epochs=epochs,
                     batch_size=batch_size, progress=False, seed=7, compile=compile,
                     lr_schedule=lambda step: 0.05 / (1 + step))
@@ -44,10 +44,23 @@ def test_compiled_training_is_rebuilt_training_bit_for_bit(monkeypatch, batch_si
 
 
 def test_a_loss_with_data_in_its_constants_is_rebuilt_not_replayed(monkeypatch):
-    """softmax cross-entropy bakes the largest score in as a constant: the graphs differ between steps."""
+    """A loss that bakes a number read off ``.data`` in as a constant: the graphs differ between steps."""
+    calls = compiles(monkeypatch)
+
+    def shifted_mse(outputs, targets):
+        shift = outputs[0].data  # a direct .data read: a Constant that changes every step
+        return mse_loss([o - shift for o in outputs], [t - shift for t in targets])
+
+    replayed = run(True, loss=shifted_mse)
+    assert calls == []
+    assert replayed == run(False, loss=shifted_mse)
+
+
+def test_softmax_cross_entropy_is_replayed(monkeypatch):
+    """Its log-sum-exp shift is a chain of max nodes (it used to be a baked constant, never compiled)."""
     calls = compiles(monkeypatch)
     replayed = run(True, loss="softmax", outputs=2)
-    assert calls == []
+    assert calls == [1]
     assert replayed == run(False, loss="softmax", outputs=2)
 
 
