@@ -98,12 +98,14 @@ def find_groups(
 
 def _outside_focus(scope: Scope, prefix: Scope, focus: str) -> Scope | None:
     """The box a node collapses into when ``focus`` is drawn node by node: none inside the focus;
-    a box that would swallow the focus is narrowed to the node's own scope beside it."""
+    a box that would swallow the focus is narrowed to the node's own scope beside it, and a node of
+    a scope enclosing the focus (``blocks.0``'s own adds, around ``blocks.0.attn``) goes in a box of
+    that scope's own nodes, so the picture stays the focus plus a few boxes."""
     if in_scope(scope, focus):
         return None
     while in_scope((focus,), ".".join(prefix)):  # the box encloses the focus: go one scope deeper
         if len(prefix) == len(scope):
-            return None
+            return prefix
         prefix = scope[: len(prefix) + 1]
     return prefix
 

