@@ -77,7 +77,7 @@ def check_node(node: Value, index: int, eps: float, atol: float, names: Sequence
     estimates = [_partial(op, xs, i, eps, index) for i in range(len(xs))]
     verdicts = [
         judge(analytic[i] if i < len(analytic) else math.nan, e.value, atol, math.isfinite(out),
-              _at(op) if e.kink else "", e.zero_step, e.error)
+              _at(op) if e.kink else "", e.zero_step, e.error, e.one_sided)
         for i, e in enumerate(estimates)
     ]
     numeric = tuple(e.value for e in estimates)

@@ -90,7 +90,8 @@ class AuditReport(tables.TableReport):
         first = self.first_failure
         if first is None:
             return f"{head}: OK{more}"
-        return f"{head}: FAILED at {len(self.failures)} node(s); first: {first.describe()}{more}"
+        verdict = "COULD NOT CHECK" if self.could_not_check else "FAILED"
+        return f"{head}: {verdict} at {len(self.failures)} node(s); first: {first.describe()}{more}"
 
 
 

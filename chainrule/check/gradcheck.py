@@ -157,7 +157,7 @@ class _Graph:
         numeric = estimate.value
         flipped = [self.describe(n) for n, a, b in zip(branchy, *estimate.kink or ((), ())) if a != b]
         band, note = judge(analytic, numeric, self.atol, math.isfinite(self.output), ", ".join(flipped[:3]),
-                           estimate.zero_step, estimate.error)
+                           estimate.zero_step, estimate.error, estimate.one_sided)
         return GradcheckRow(name, value, analytic, numeric, abs(analytic - numeric),
                             relative_error(analytic, numeric), band, note, estimate.error)
 

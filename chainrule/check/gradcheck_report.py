@@ -52,14 +52,15 @@ TOO_UNCERTAIN = 1e-4  # a numeric estimate this uncertain (relative) cannot conf
 
 
 def judge(analytic: float, numeric: float, atol: float, defined: bool, kink_at: str,
-          zero_step: bool = False, uncertainty: float = 0.0) -> tuple[str, str]:
+          zero_step: bool = False, uncertainty: float = 0.0, one_sided: str = "") -> tuple[str, str]:
     """(band, note) for one comparison, judged against the numeric estimate's ``uncertainty``.
 
     ``defined`` is False when f was not finite at x or at every step tried; ``zero_step`` is True
     when x ± h rounded back to x. A failing band needs the disagreement to exceed SIGMAS times the
     uncertainty (so rounding or curvature never raises a false alarm); a passing band must hold
     however large the error within that margin is; a numeric estimate too uncertain to tell is
-    "undefined", with a note saying so.
+    "undefined", with a note saying so. ``one_sided`` ("forward"/"backward") says the estimate used
+    only x + h (x - h) because the other side is outside the domain; the note says so.
 
     >>> judge(1.0, 1.0 + 1e-6, 0.0, True, "", uncertainty=1e-4)
     ('undefined', 'numeric estimate ± 0.0001 too uncertain to judge')
@@ -76,7 +77,11 @@ def judge(analytic: float, numeric: float, atol: float, defined: bool, kink_at: 
     band, note = _against_uncertainty(diff, max(abs(analytic), abs(numeric)), SIGMAS * uncertainty)
     if band != "good" and diff <= atol:
         # Near a zero gradient the relative error is all rounding noise; the absolute one is not.
-        return "good", f"abs error <= atol {atol:g}"
+        band, note = "good", f"abs error <= atol {atol:g}"
+    if one_sided:
+        outside = "x - h" if one_sided == "forward" else "x + h"
+        sided = f"one-sided ({one_sided}) estimate: {outside} is outside the domain"
+        note = f"{sided}; {note}" if note else sided
     return band, note
 
 
@@ -184,6 +189,8 @@ class GradcheckReport(tables.TableReport):
 
     def _summary(self) -> str:
         verdict = "OK" if self.ok else f"FAILED ({len(self.failures)} failing)"
+        if self.could_not_check:  # only undefined rows: nothing is shown wrong, nothing confirmed
+            verdict = f"COULD NOT CHECK ({len(self.unchecked)} undefined)"
         kinks = f", {len(self.kinks)} at a kink" if self.kinks else ""
         hidden = len(self.rows) - len(self._shown())
         more = f" ({hidden} good row(s) not shown; iterate the report for all)" if hidden else ""

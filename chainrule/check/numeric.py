@@ -11,6 +11,11 @@ to about machine precision, or once rounding grows past the best error so far.
 A step at which f is not finite (outside its domain) or at which a kink's branch flips between
 x - h and x + h gives no difference; smaller steps may still give one, so a point near (not at) a
 pole or kink gets a real estimate. ``f`` returns its value and the branch sides of its kinks.
+
+At the edge of a domain (``x**1.5`` at 0) one side of x ± h is outside for every step: then the
+one-sided difference (f(x + h) - f(x)) / h (or from x - h) is walked the same way, its error a
+series in h, h², ... (so each Richardson column cancels one power of h), and the estimate says
+which side it used.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Estimate:
     step: float  # the smallest step the estimate used
     kink: Any = None  # the flipped branch sides (x - h, x + h) when a kink stopped every step
     zero_step: bool = False
+    one_sided: str = ""  # "forward" (x + h only) or "backward" (x - h only) at the edge of a domain
 
 
 def derivative(f: Probe, x: float, first_step: float) -> Estimate:
@@ -56,6 +62,7 @@ def derivative(f: Probe, x: float, first_step: float) -> Estimate:
     """
     walk = _Walk()
     kink, h = None, first_step
+    finite_sides = set()  # which of x + h, x - h was finite, per step where only one was
     for _ in range(LEVELS):
         plus, minus = x + h, x - h
         step = plus - minus  # the step actually taken
@@ -67,19 +74,51 @@ def derivative(f: Probe, x: float, first_step: float) -> Estimate:
             d, kink = math.nan, (side_minus, side_plus)
         elif not (math.isfinite(f_plus) and math.isfinite(f_minus)):
             d = math.nan
+            finite_sides.add("forward" if math.isfinite(f_plus) else "backward" if math.isfinite(f_minus)
+                             else "")
         walk.add(d, _ULP * (abs(f_plus) + abs(f_minus)) / step, step / 2)  # rounding: half an ulp each
         if walk.done():
             break
         h /= RATIO
     if walk.best is None:
+        if kink is None and len(finite_sides) == 1 and "" not in finite_sides:
+            one_sided = _one_sided(f, x, first_step, finite_sides.pop())
+            if one_sided is not None:
+                return one_sided
         return Estimate(math.nan, math.inf, h, kink, zero_step=not walk.table)
     return walk.checked()
+
+
+def _one_sided(f: Probe, x: float, first_step: float, side: str) -> Estimate | None:
+    """The one-sided difference from the side of x that is inside the domain, walked as above;
+    None when f(x) itself is not finite or a branch flips between x and x ± h."""
+    f_x, side_x = f(x)
+    if not math.isfinite(f_x):
+        return None
+    walk, h, sign = _Walk(power=1), first_step, 1.0 if side == "forward" else -1.0
+    for _ in range(LEVELS):
+        moved = x + sign * h
+        step = moved - x
+        if step == 0:
+            break
+        f_moved, side_moved = f(moved)
+        if side_moved != side_x or not math.isfinite(f_moved):
+            return None
+        walk.add((f_moved - f_x) / step, _ULP * (abs(f_moved) + abs(f_x)) / abs(step), abs(step))
+        if walk.done():
+            break
+        h /= RATIO
+    if walk.best is None:
+        return None
+    estimate = walk.checked()
+    return Estimate(estimate.value, estimate.error, estimate.step, one_sided=side)
 
 
 class _Walk:
     """The Richardson table over the steps taken so far, and the error estimate of each entry."""
 
-    def __init__(self) -> None:
+    def __init__(self, power: int = 2) -> None:
+        self.power = power  # the error is a series in h**power (2: centred, 1: one-sided differences)
         self.table: list[list[float]] = []  # table[k][j], j <= min(k, ORDERS)
         self.differences: list[tuple[float, float, float]] = []  # (D, rounding, h) per step
         self.best: tuple[float, float, float, int, int] | None = None  # (value, error, h, row, column)
@@ -88,7 +127,7 @@ class _Walk:
         previous = self.table[-1] if self.table else []
         row = [d]
         for j in range(1, min(len(previous), ORDERS) + 1):  # each column cancels one more h² term
-            row.append(row[j - 1] + (row[j - 1] - previous[j - 1]) / (RATIO ** (2 * j) - 1))
+            row.append(row[j - 1] + (row[j - 1] - previous[j - 1]) / (RATIO ** (self.power * j) - 1))
         self.table.append(row)
         self.differences.append((d, rounding, h))
         if len(self.table) >= 3:

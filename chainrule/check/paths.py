@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import html as _html
 import math
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from chainrule.check.tables import text
-from chainrule.engine import Constant, Value, topological_order
+from chainrule.engine import Value, topological_order
+from chainrule.engine.naming import format_number as _number
+from chainrule.engine.naming import node_names
 from chainrule.engine.paths import Path, PathSum, path_sum
 
 ARROW = " → "
@@ -65,7 +66,7 @@ class PathsReport:
     def __init__(self, result: PathSum, max_paths: int | None = None) -> None:
         self.result = result
         self.max_paths = max_paths
-        self.names = picture_names(topological_order(result.output))
+        self.names = node_names(topological_order(result.output))
         self.names.setdefault(result.leaf, result.leaf.label or "leaf")
         leaf = result.leaf
         self.grad: float | None = float(leaf.grad) if leaf.has_grad else None  # as it was when explained
@@ -177,35 +178,6 @@ class PathsReport:
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{footer}</div>")
 
 
-def picture_names(order: list[Value]) -> dict[Value, str]:
-    """A name for each node of ``order`` (a topological order), the names the stepper's tables use
-    and the pictures draw (``to_dot(names=...)``): the label under its scope path, a constant's
-    number, else op and position (``mul#2``, drawn as ``n2``); a name several nodes would share gets
-    the node's position too.
-
-    >>> from chainrule import Value
-    >>> x = Value(2.0, label="x")
-    >>> list(picture_names(topological_order(3 * x + x)).values())
-    ['3', 'x', 'mul#2', 'add#3']
-    """
-    names = {}
-    for position, node in enumerate(order):
-        if node.label:
-            names[node] = ".".join((*(node.scope or ()), node.label))
-        elif isinstance(node, Constant):
-            names[node] = _number(node.data)
-        elif node.op is not None:
-            names[node] = f"{node.op.name}#{position}"
-        else:
-            names[node] = f"leaf#{position}"
-    shared = {name for name, count in Counter(names.values()).items() if count > 1}
-    for position, node in enumerate(order):
-        is_number = isinstance(node, Constant) and not node.label
-        if names[node] in shared and not is_number:
-            names[node] = f"{names[node]}#{position}"
-    return names
-
-
 def derivative(output: str, wrt: str) -> str:
     """d output / d wrt written with the nodes' names, a name that is not one word in parentheses.
 
@@ -228,8 +200,3 @@ def _signed_sum(terms: list[str]) -> str:
     for term in terms[1:]:
         text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
     return text
-
-
-def _number(x: float) -> str:
-    """At 4 significant digits, as the pictures show numbers; -0.0 as 0."""
-    return "0" if x == 0 else f"{x:.4g}"

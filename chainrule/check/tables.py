@@ -97,6 +97,18 @@ class TableReport:
         return tuple(row for row in self._all() if not row.ok)
 
     @property
+    def unchecked(self) -> tuple[Any, ...]:
+        """The "undefined" rows: no numeric estimate could judge them (a domain edge, a step that
+        rounds away, an estimate too uncertain). Not a wrong gradient, but not a confirmed one."""
+        return tuple(row for row in self._all() if row.band == "undefined")
+
+    @property
+    def could_not_check(self) -> bool:
+        """True when the check is not ok only because some rows could not be judged (none is
+        suspicious or wrong): "could not check", not "failed"."""
+        return not self.ok and len(self.unchecked) == len(self.failures)
+
+    @property
     def kinks(self) -> tuple[Any, ...]:
         """The rows whose numeric check straddles a kink (relu, abs, max, a pole): it means nothing."""
         return tuple(row for row in self._all() if row.band == "kink")

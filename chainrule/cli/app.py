@@ -29,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0: done; 1: a math error (overflow included), a write that failed, no renderer for a picture, or
     (``check``) a wrong gradient; 2: refused input (formula, values, options, an output that cannot be
-    used, renderer choice), reported before anything is printed or written.
+    used, renderer choice), reported before anything is printed or written; 3: (``check``) no
+    gradient is wrong but some could not be checked (an "undefined" row).
     argparse's own usage errors exit 2 through ``SystemExit`` as usual.
 
     >>> main(["steps", "log(x)", "x=-1"])

@@ -103,8 +103,8 @@ def steps(args: argparse.Namespace) -> int:
     ``--forward --wrt x``: forward mode's steps instead.
 
     Intermediate nodes are named by their sub-formula when short (``a*b``), the root by the formula.
-    ``--by neuron``/``layer`` and ``--focus SCOPE`` step by recorded scopes (a formula has none, so
-    ``--by`` groups each op's steps and ``--focus`` is refused).
+    ``--by neuron``/``layer`` and ``--focus SCOPE`` step by the scopes a model records; a formula
+    records none, so they are refused (exit 2) before anything is evaluated, pointing to the Python API.
 
     >>> from argparse import Namespace
     >>> steps(Namespace(formula="a * a", values=["a=3"], html=None))  # doctest: +ELLIPSIS
@@ -113,6 +113,7 @@ def steps(args: argparse.Namespace) -> int:
     """
     from chainrule.viz.steps import record_backward
 
+    _no_scopes_in_a_formula(args)
     formula = parse_formula(args.formula)
     root, leaves = formula.build_named(parse_values(args.values))
     if root.is_leaf:
@@ -143,8 +144,20 @@ def steps(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_scopes_in_a_formula(args: argparse.Namespace) -> None:
+    """Refuse ``--by neuron|layer`` and ``--focus``: they group steps by recorded scopes (a Neuron's,
+    a Layer's), and a formula has none; grouping anyway would print per-op steps under a false title."""
+    by, focus = getattr(args, "by", None), getattr(args, "focus", None)
+    if by not in (None, "node") or focus:
+        option = f"--by {by}" if by not in (None, "node") else f"--focus {focus}"
+        raise FormulaError(f"{option}: a formula has no neurons, layers or other scopes to step by; --by and"
+                           " --focus are for models, from Python: chainrule.step_through(loss, by='neuron')"
+                           " or focus='layers.1'")
+
+
 def check(args: argparse.Namespace) -> int:
-    """``chainrule check``: gradcheck report and per-node audit; 0 when all pass, 1 otherwise.
+    """``chainrule check``: gradcheck report and per-node audit; 0 when all pass, 1 when a gradient
+    is wrong or suspicious, 3 when none is but some row could not be judged ("undefined").
 
     >>> from argparse import Namespace
     >>> check(Namespace(formula="x * x", values=["x=3"], json=False))  # doctest: +ELLIPSIS
@@ -167,11 +180,16 @@ def check(args: argparse.Namespace) -> int:
     report = gradcheck(formula, [leaves[name] for name in formula.variables])
     node_report = audit(root)
     ok = report.ok and node_report.ok
+    # only "undefined" rows left: the numbers could not judge them, which is not a wrong gradient
+    unchecked = not ok and all(r.ok or r.could_not_check for r in (report, node_report))
     if args.json:
-        print(json.dumps(_check_json(formula, root, leaves, report, node_report, ok), indent=2))
+        print(json.dumps(_check_json(formula, root, leaves, report, node_report, ok, unchecked), indent=2))
     else:
         print(f"{formula.text} = {root.data:.10g}\n\n{report}\n\n{node_report}")
-    return 0 if ok else 1
+    return 0 if ok else COULD_NOT_CHECK if unchecked else 1
+
+
+COULD_NOT_CHECK = 3  # check's exit status when no gradient is wrong but some could not be judged
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -225,7 +243,7 @@ def _writing(path: str) -> Iterator[None]:
 
 
 def _check_json(formula: Formula, root: Value, leaves: dict[str, Value], report: Any,
-                node_report: Any, ok: bool) -> dict[str, Any]:
+                node_report: Any, ok: bool, unchecked: bool = False) -> dict[str, Any]:
     """Everything ``check`` found, as strict JSON data (inf and nan become the strings "inf", "nan")."""
     rows = [{"name": row.name, "value": row.value, "analytic": row.analytic, "numeric": row.numeric,
              "abs_error": row.abs_error, "rel_error": row.rel_error, "band": row.band, "note": row.note}
@@ -236,6 +254,7 @@ def _check_json(formula: Formula, root: Value, leaves: dict[str, Value], report:
         "output": root.data,
         "gradients": {name: float(leaf.grad) for name, leaf in leaves.items()},
         "ok": ok,
+        "could_not_check": unchecked,
         "gradcheck": {"ok": report.ok, "rows": rows},
         "audit": {"ok": node_report.ok, "nodes": [_node_json(check) for check in node_report.nodes]},
     })

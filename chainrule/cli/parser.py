@@ -42,7 +42,7 @@ examples:
 
 {FORMULAS}
 
-{EXIT_STATUS.format(", or (check) a wrong gradient")}"""
+{EXIT_STATUS.format(", or (check) a wrong gradient; 3 (check) a gradient it could not check")}"""
 
 DRAW = f"""\
 Build the formula's graph, run backward, and write the picture: every value node shows its
@@ -86,8 +86,14 @@ examples:
   chainrule check "relu(x) * y" x=0 y=2          # flags the kink of relu at 0
   chainrule check "x**3 / y" x=2 y=4 --json      # machine-readable
 
-exit status: 0 when every gradient passes; 1 when any is wrong, or on a math error (an
-output that overflows to inf has no gradient to check); 2 refused formula, values or options
+At the edge of a domain (x**1.5 at 0) where x - h (or x + h) is outside for every step, the
+numeric estimate is one-sided, and the row's note says so. A row the numbers cannot judge (no
+finite estimate, or one too uncertain, e.g. sqrt(x) at 0 where the gradient is inf) is
+"undefined": the check could not confirm that gradient, which is not evidence it is wrong.
+
+exit status: 0 when every gradient passes; 1 when any is wrong or suspicious, or on a math error
+(an output that overflows to inf has no gradient to check); 2 refused formula, values or options;
+3 could not check: no gradient is wrong or suspicious, but some row is undefined
 
 {FORMULAS}"""
 
@@ -95,7 +101,9 @@ PATHS = f"""\
 Explain one gradient: d formula / d NAME is the sum, over every path from NAME to the output, of
 the product of the local derivatives along it. Lists the largest paths first (at most
 --max-paths), counts and sums all of them, and compares the sum with the gradient from backward.
---html writes a page that walks path by path; -o a picture with path --path lit.
+--html writes a page that walks path by path; -o a picture with path --path lit. An output that
+cannot be used (unknown -o extension, a folder that does not exist, --path past the paths listed,
+--path without -o) is refused before anything is printed or written, exit 2.
 
 examples:
   chainrule paths "x*y + x" x=2 y=3 --wrt x
@@ -172,8 +180,11 @@ def _steps(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--forward", action="store_true", help="step through forward mode (needs --wrt)")
     sub.add_argument("--wrt", metavar="NAME", help="with --forward: the variable the tangents are taken by")
     sub.add_argument("--by", choices=("node", "neuron", "layer"), default="node",
-                     help="one step per chain-rule application (node, the default), or per neuron / layer")
-    sub.add_argument("--focus", metavar="SCOPE", help="list only the steps inside this recorded scope")
+                     help="one step per chain-rule application (node, the default); neuron / layer need a"
+                          " model's scopes, which a formula does not have (refused; use"
+                          " chainrule.step_through(loss, by=...) from Python)")
+    sub.add_argument("--focus", metavar="SCOPE",
+                     help="the steps inside a model's recorded scope (refused for a formula, which has none)")
     return sub
 
 
@@ -185,7 +196,7 @@ def _paths(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--html", metavar="FILE", help="also write a page that walks path by path")
     sub.add_argument("-o", "--output", metavar="FILE",
                      help="also write a picture with one path lit (.svg, .dot, ...)")
-    sub.add_argument("--path", type=_positive, default=1, metavar="K", help="the path -o lights (default: 1)")
+    sub.add_argument("--path", type=_positive, metavar="K", help="with -o: the path it lights (default: 1)")
     return sub
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from chainrule.cli.commands import CommandError, _usable_picture
 from chainrule.cli.commands import _writing as writing
-from chainrule.cli.outputs import writable_file
+from chainrule.cli.outputs import UnusableOutput, writable_file
 from chainrule.engine import Value
 from chainrule.formula import Formula, FormulaError, parse_formula, parse_values
 
@@ -46,7 +46,7 @@ def paths(args: argparse.Namespace) -> int:
 
     >>> from argparse import Namespace
     >>> paths(Namespace(formula="x * x + x", values=["x=3"], wrt="x", max_paths=20, html=None,
-    ...                 output=None, path=1))
+    ...                 output=None, path=None))
     d(x * x + x)/dx as a sum over 3 paths (largest first): 3 + 3 + 1 = 7
     #  path                   local derivatives  product
     1  x → x * x → x * x + x  3 × 1              3
@@ -57,18 +57,17 @@ def paths(args: argparse.Namespace) -> int:
     """
     from chainrule.check.paths import paths as explain
 
+    number = _usable_outputs(args)  # refused before the formula is evaluated
     formula = parse_formula(args.formula)
     root, leaves = formula.build_named(parse_values(args.values))  # short sub-formulas name the nodes
     leaf = wrt_leaf(formula, leaves, args.wrt)
-    if args.output:
-        _usable_picture(args.output)  # refused up front (exit 2), before anything is printed
-    if args.html:
-        writable_file(args.html, "--html")
     root.backward()
     report = explain(root, leaf, max_paths=args.max_paths)
+    if args.output and not 1 <= number <= len(report):  # known only now, still before any printing
+        raise UnusableOutput(f"--path {number}: the report lists {len(report)} path(s), numbered from 1")
     print(report, file=sys.stderr if args.html == "-" else sys.stdout)  # `--html -`: stdout is the page
     if args.output:
-        _save_path_picture(report, args.output, args.path)
+        _save_path_picture(report, args.output, number)
     if args.html:
         from chainrule.viz import save_paths_html
 
@@ -86,11 +85,22 @@ def paths(args: argparse.Namespace) -> int:
     return 0 if report.agrees is not False else 1
 
 
+def _usable_outputs(args: argparse.Namespace) -> int:
+    """Refuse (exit 2) -o, --html and --path that cannot be used, as ``steps``/``draw`` do; the
+    path number -o lights."""
+    number = getattr(args, "path", None)
+    if number is not None and not args.output:
+        raise UnusableOutput(f"--path {number}: --path chooses the path -o draws; give -o FILE too")
+    if args.output:
+        _usable_picture(args.output)
+    if args.html and args.html != "-":
+        writable_file(args.html, "--html")
+    return 1 if number is None else number
+
+
 def _save_path_picture(report: Any, output: str, number: int) -> None:
     from chainrule import viz
 
-    if not 1 <= number <= len(report):
-        raise CommandError(f"--path {number}: the report lists {len(report)} path(s), numbered from 1", 2)
     options = {**report.highlight(number - 1), "caption": viz.path_caption(report, number - 1),
                "names": report.names}
     with writing(output):

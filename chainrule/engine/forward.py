@@ -9,13 +9,13 @@ n inputs takes n forward passes or m reverse passes.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chainrule.engine import graph
 from chainrule.engine.functions import grad
+from chainrule.engine.naming import node_names
 from chainrule.engine.partials import check_count
 from chainrule.engine.value import Value
 
@@ -173,10 +173,12 @@ def jacobian(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
         matrix = _forward_matrix(order, outputs, inputs)
     else:
         matrix = _reverse_matrix(outputs, inputs)
-    positions = {node: k for k, node in enumerate(order)}
+    # inputs the outputs do not use are named after the graph's nodes, as if they came last
+    in_graph = set(order)
+    names = node_names(order + [v for v in dict.fromkeys(inputs) if v not in in_graph])
     return Jacobian(matrix, mode, len(inputs) if mode == "forward" else len(outputs),
                     {"forward": len(inputs), "reverse": len(outputs)},
-                    _names(outputs, positions), _names(inputs, positions))
+                    tuple(names[v] for v in outputs), tuple(names[v] for v in inputs))
 
 
 def _forward_matrix(order: list[Value], outputs: list[Value], inputs: list[Value]) -> list[list[float]]:
@@ -216,23 +218,6 @@ def _as_list(values: Value | Sequence[Value], what: str) -> list[Value]:
 def _check_value(value: Any, where: str, what: str) -> None:
     if not isinstance(value, Value):
         raise TypeError(f"{where}: {what} must be Values, got {type(value).__name__}: {value!r:.60}")
-
-
-def _names(nodes: list[Value], positions: dict[Value, int]) -> tuple[str, ...]:
-    """Row or column names as the pictures name nodes: the label under its scope path
-    (``layers.0.neurons.1.w.0``), else op and topological position; a repeated name gets its position."""
-    names = [_name(node, positions.get(node)) for node in nodes]
-    repeated = {name for name, count in Counter(names).items() if count > 1}
-    return tuple(f"{name}#{positions.get(node, k)}" if name in repeated else name
-                 for k, (name, node) in enumerate(zip(names, nodes)))
-
-
-def _name(node: Value, position: int | None) -> str:
-    if node.label:
-        return ".".join((*(node.scope or ()), node.label))
-    if node.op is None:
-        return f"leaf#{position}" if position is not None else f"{node.data:g}"
-    return f"{node.op.name}#{position}"
 
 
 def _passes(n: int) -> str:

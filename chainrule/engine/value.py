@@ -168,7 +168,11 @@ class Value:
         if not spec:
             return str(self)
         note_read("a format spec")
-        return format(self.data, spec)
+        try:
+            return format(self.data, spec)
+        except (ValueError, TypeError) as error:  # name the Value, not the float inside it
+            raise type(error)(f"cannot format {self!r} with {spec!r}: its data {self.data!r} is a float"
+                              f" ({error})") from None
 
     def item(self) -> float:
         """The value as a Python float (as ``tensor.item()``): ``Value(2.5).item() == 2.5``."""

@@ -81,6 +81,8 @@ class Corpus:
     >>> corpus = Corpus(("ann", "bob"), "two names")
     >>> len(corpus), corpus.documents[0]
     (2, 'ann')
+    >>> Corpus(tuple(f"name{i}" for i in range(5163)), "US Census")  # the count, not every document
+    Corpus(5,163 documents, e.g. 'name0', 'name1', 'name2', ..., source='US Census')
     """
 
     documents: tuple[str, ...]
@@ -88,6 +90,14 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def __repr__(self) -> str:
+        # thousands of documents in a notebook cell's output help no one: the count and a few
+        shown = ", ".join(repr(d[:40] + "…" if len(d) > 40 else d) for d in self.documents[:3])
+        more = ", ..." if len(self.documents) > 3 else ""
+        examples = f", e.g. {shown}{more}" if self.documents else ""
+        count = "1 document" if len(self.documents) == 1 else f"{len(self.documents):,} documents"
+        return f"Corpus({count}{examples}, source={self.source!r})"
 
 
 def load_names(path: str | os.PathLike[str] | None = None) -> Corpus:

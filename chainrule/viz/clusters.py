@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from chainrule.engine import Value
+from chainrule.engine.naming import in_scope
 from chainrule.viz.ids import cluster_id, group_id
 from chainrule.viz.labels import quoted
 
@@ -55,17 +56,6 @@ class Group:
     def port(self, node: Value) -> str:
         """The DOT endpoint of edges leaving this box from output ``node``."""
         return f"{self.dot_id}:o{self.outputs.index(node)}"
-
-
-def in_scope(scope: Scope | None, focus: str) -> bool:
-    """Whether a node of ``scope`` lies inside the scope written ``focus`` (dotted, e.g.
-    ``"layers.1.neurons.0"``).
-
-    >>> in_scope(("layers.1", "neurons.0"), "layers.1"), in_scope(("layers.10",), "layers.1")
-    (True, False)
-    """
-    dotted = ".".join(scope or ())
-    return dotted == focus or dotted.startswith(focus + ".")
 
 
 def find_groups(

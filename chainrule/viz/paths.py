@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from chainrule.engine.naming import format_number
 from chainrule.files import write_atomic
 from chainrule.viz import ids
 from chainrule.viz.draw import Drawing, draw, to_svg
@@ -27,9 +28,9 @@ def path_caption(report: Any, i: int) -> str:
     'path 1 of 1: x → mul#2, local derivatives 3 = 3'
     """
     path = report[i]
-    locals_ = " × ".join(_number(local) for local in path.locals) or "(none)"
+    locals_ = " × ".join(format_number(local) for local in path.locals) or "(none)"
     return (f"path {i + 1} of {report.count:,}: {report.path_text(path)},"
-            f" local derivatives {locals_} = {_number(path.product)}")
+            f" local derivatives {locals_} = {format_number(path.product)}")
 
 
 def draw_path(report: Any, i: int = 0, options: DotOptions | None = None, **changes: Any) -> Drawing:
@@ -98,7 +99,7 @@ def _walk(report: Any) -> list[dict[str, Any]]:
         lit += [ids.op_id(position[node]) for node in path.nodes[1:]]
         lit += [ids.edge_id(position[child], index) for _, child, index in path.edges]
         lit += [ids.output_edge_id(position[node]) for node in path.nodes[1:]]
-        text = f"{path_caption(report, k)}. Running sum of the paths so far: {_number(running)}"
+        text = f"{path_caption(report, k)}. Running sum of the paths so far: {format_number(running)}"
         if k == len(report) - 1:
             rest = f"with the {report.left_out:,} smaller paths left out, " if report.left_out else ""
             text += f"; {rest}{report.verdict()}"
@@ -111,10 +112,6 @@ def _index(report: Any, i: int) -> int:
         return range(len(report))[i]
     except (IndexError, TypeError):
         raise IndexError(f"no path {i!r}: the report lists {len(report)} path(s)") from None
-
-
-def _number(x: float) -> str:
-    return "0" if x == 0 else f"{x:.4g}"
 
 
 _PAGE = """<!DOCTYPE html>

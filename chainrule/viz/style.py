@@ -25,6 +25,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from chainrule.engine import NOT_COMPUTED, Constant, Parameter, Value
+from chainrule.engine.naming import format_number
 from chainrule.viz.labels import record_field
 
 NOT_COMPUTED_TEXT = "—"
@@ -44,18 +45,6 @@ HIGHLIGHT_ATTRS = f'color="{HIGHLIGHT}", penwidth=3'  # the DOT attributes of a 
 EDGE_COLOUR = "#6b7280"
 NO_GRAD_FILL = "#f3f4f6"
 _SHADE_TOP = (0xA7, 0x8B, 0xFA)  # violet: the largest |grad| in the picture
-
-
-def format_number(x: float) -> str:
-    """A number at 4 significant digits; ``-0.0`` shows as ``0``, and inf / nan as such.
-
-    >>> [format_number(v) for v in (2.0, -0.0, 0.70642, 1234567.0, 1e-9, float("-inf"), float("nan"))]
-    ['2', '0', '0.7064', '1.235e+06', '1e-09', '-inf', 'nan']
-    """
-    x = float(x)
-    if x == 0:
-        return "0"
-    return f"{x:.4g}"
 
 
 def grad_of(node: Value, grads: Mapping[Value, Any] | None) -> float | None:

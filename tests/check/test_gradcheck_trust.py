@@ -10,6 +10,7 @@ import pytest
 from chainrule import Op, Value, detect_anomaly
 from chainrule.check.audit import audit
 from chainrule.check.gradcheck import gradcheck
+from chainrule.check.gradcheck_report import relative_error
 from chainrule.check.numeric import derivative
 
 # --- item 4: the step follows the function, and verdicts weigh the estimate's own error -------
@@ -67,24 +68,44 @@ def test_a_function_too_fast_for_any_float_step_is_undefined_not_wrong():
 # --- item 5: a numeric gradient that is NaN is an undefined row, not a ZeroDivisionError ------
 
 
-def test_x_to_the_1_5_at_0_is_an_undefined_row_in_gradcheck_and_audit():
-    row = gradcheck(lambda x: x ** 1.5, [0.0])["x"]
+def test_a_nan_numeric_gradient_with_analytic_0_is_an_undefined_row_in_gradcheck_and_audit():
+    # neither side of 0 is inside the domain of both terms: no estimate, one-sided or not
+    row = gradcheck(lambda x: x ** 1.5 + (-x) ** 1.5, [0.0])["x"]
     assert row.band == "undefined" and row.analytic == 0.0 and math.isnan(row.numeric)
     assert math.isnan(row.rel_error)
-    check = audit(Value(0.0) ** 1.5).nodes[0]
-    assert check.band == "undefined" and math.isnan(check.rel_errors[0])
+    x = Value(0.0)
+    check = audit(x ** 1.5 + (-x) ** 1.5)
+    assert check.ok  # each op alone has a finite side
+    assert math.isnan(relative_error(0.0, math.nan))
+
+
+def test_x_to_the_1_5_at_0_is_checked_one_sided_and_passes():
+    # review finding 11: x - h < 0 for every step; the forward estimate confirms the analytic 0
+    report = gradcheck(lambda x: x ** 1.5, [0.0])
+    row = report["x"]
+    assert report.ok and row.band == "good" and row.analytic == 0.0
+    assert abs(row.numeric) < 1e-8 and "one-sided (forward) estimate: x - h is outside the domain" in row.note
+    node = audit(Value(0.0) ** 1.5).nodes[0]
+    assert node.band == "good" and "one-sided (forward)" in node.note
 
 
 # --- item 6: anomaly mode does not turn gradcheck's own probes into errors ---------------------
 
 
 def test_inside_detect_anomaly_a_probe_outside_the_domain_is_the_same_undefined_row():
-    outside = gradcheck(lambda x: x ** 1.5, [0.0])["x"]
+    def both_sides_outside(x):
+        return x ** 1.5 + (-x) ** 1.5
+
+    outside = gradcheck(both_sides_outside, [0.0])["x"]
+    one_sided = gradcheck(lambda x: x ** 1.5, [0.0])["x"]
     with detect_anomaly():
-        inside = gradcheck(lambda x: x ** 1.5, [0.0])["x"]
-        node = audit(Value(0.0) ** 1.5).nodes[0]
+        inside = gradcheck(both_sides_outside, [0.0])["x"]
+        inside_one_sided = gradcheck(lambda x: x ** 1.5, [0.0])["x"]
+        node = audit(Value(0.0) ** 0.5).nodes[0]
         near = gradcheck(lambda x: x.log(), [1e-7])["x"]
     assert (inside.band, inside.note) == (outside.band, outside.note) == ("undefined", outside.note)
+    assert (inside_one_sided.band, inside_one_sided.note) == (one_sided.band, one_sided.note)
+    assert one_sided.band == "good"
     assert node.band == "undefined" and near.band == "good"
 
 

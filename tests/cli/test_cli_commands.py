@@ -99,9 +99,10 @@ def test_check_passes_and_exits_0(run: Callable[..., Result]) -> None:
     assert "gradcheck" in result.out and "audit" in result.out and "good" in result.out
 
 
-def test_check_exits_1_when_the_numeric_gradient_cannot_confirm(run: Callable[..., Result]) -> None:
+def test_check_exits_3_when_the_numeric_gradient_cannot_confirm(run: Callable[..., Result]) -> None:
     result = run("check", "sin(1000000000000000*x)", "x=1")  # no float step is small enough for this
-    assert result.status == 1 and "undefined" in result.out and "too uncertain" in result.out
+    assert result.status == 3 and "undefined" in result.out and "too uncertain" in result.out
+    assert "COULD NOT CHECK" in result.out
     assert "wrong" not in result.out  # the analytic gradient is right: never a false alarm
 
 
@@ -124,8 +125,9 @@ def test_check_a_kink_is_not_a_failure(cli: Callable[..., Result]) -> None:
 def test_check_json_is_strict_json_with_inf_and_nan_as_strings(cli: Callable[..., Result]) -> None:
     result = cli("check", "x ** 0.5", "x=0", "--json")
     report = json.loads(result.out, parse_constant=lambda name: pytest.fail(f"non-standard {name}"))
-    assert result.status == 1 and report["gradients"] == {"x": "inf"}
+    assert result.status == 3 and report["gradients"] == {"x": "inf"}
     assert report["gradcheck"]["rows"][0]["band"] == "undefined"
+    assert report["could_not_check"] is True and report["ok"] is False
 
 
 def test_help_has_examples_for_every_command(cli: Callable[..., Result]) -> None:

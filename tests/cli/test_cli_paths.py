@@ -75,3 +75,29 @@ def test_console_script_paths_and_forward_steps(run, tmp_path) -> None:
     assert stepped.status == 0, stepped.err
     assert stepped.out.splitlines()[0].endswith("= -2")
     assert "Forward mode d/dx" in (tmp_path / "f.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_console_script_refuses_unusable_paths_outputs_before_printing(run, tmp_path) -> None:
+    # review finding 3: the table used to be printed first, then exit 2 (or 1 for --html), or --path ignored
+    cases = {
+        ("x*x", "x=2", "-o", "p.xyz"): "-o p.xyz: use one of the extensions",
+        ("x*y+x", "x=2", "y=3", "--wrt", "x", "-o", "p.svg", "--path", "5"):
+            "--path 5: the report lists 2 path(s), numbered from 1",
+        ("x*x", "x=2", "--path", "3"): "--path 3: --path chooses the path -o draws; give -o FILE too",
+        ("x*x", "x=2", "--html", str(tmp_path / "no" / "p.html")): "the folder",
+        ("x*x", "x=2", "-o", str(tmp_path / "no" / "p.svg")): "the folder",
+        ("x*x", "x=2", "--html", "-", "-o", "p.svg", "--path", "9"): "--path 9: the report lists 2 path(s)",
+    }
+    for args, message in cases.items():
+        result = run("paths", *args)
+        assert result.status == 2, (args, result)
+        assert result.out == "" and message in result.err, (args, result)
+        assert "sum over" not in result.err  # no table on stderr either
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_paths_refuses_options_before_evaluating_the_formula(cli) -> None:
+    # the formula would be a math error if evaluated: the option refusal (exit 2) comes first
+    result = cli("paths", "log(x)", "x=-1", "-o", "p.xyz")
+    assert result.status == 2 and "-o p.xyz" in result.err and result.out == ""

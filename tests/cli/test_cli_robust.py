@@ -16,9 +16,11 @@ from tests.cli.conftest import Result, command
 
 def test_check_at_the_edge_of_a_domain_reports_an_undefined_row_not_a_math_error(
         cli: Callable[..., Result]) -> None:
-    result = cli("check", "x**1.5", "x=0")
-    assert result.status == 1 and "math error" not in result.out + result.err
+    # x**1.5 at 0 is now checked one-sided (review finding 11); no finite side at all stays undefined
+    result = cli("check", "x**1.5 + (-x)**1.5", "x=0")
+    assert result.status == 3 and "math error" not in result.out + result.err
     assert "undefined" in result.out and "not finite at x or x ± h" in result.out
+    assert "COULD NOT CHECK" in result.out and "FAILED" not in result.out
 
 
 # --- item 13: `--html -` is standard output, as `draw -o -` -------------------------------------

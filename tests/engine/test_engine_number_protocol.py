@@ -58,3 +58,11 @@ def test_equality_stays_identity_and_values_stay_dict_keys() -> None:
 def test_ordering_with_a_non_number_is_a_type_error(other: object) -> None:
     with pytest.raises(TypeError, match="not supported between"):
         Value(1.0) < other  # noqa: B015
+
+
+def test_a_bad_format_spec_names_the_value_not_float() -> None:
+    # review finding 10: the error said "object of type 'float'", which the user never made
+    expected = r"cannot format Value\(data=2\.5, label='loss'\) with 'd': its data 2\.5"
+    with pytest.raises(ValueError, match=expected):
+        format(Value(2.5, label="loss"), "d")
+    assert f"{Value(2.5):.2f}" == "2.50"

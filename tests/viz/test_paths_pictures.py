@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given
 
 from chainrule import Value, paths, topological_order
-from chainrule.check.paths import picture_names
+from chainrule.engine.naming import node_names
 from chainrule.nn import MLP
 from chainrule.viz import draw_path, paths_page, save_paths_html
-from chainrule.viz.steps.naming import node_names
 from tests.engine.random_dags import dags
 
 
@@ -133,8 +132,10 @@ def test_the_page_walks_path_by_path_in_chromium(chromium, tmp_path) -> None:
 @given(dags(max_ops=12))
 def test_the_report_names_nodes_as_the_stepper_and_the_picture_do(dag) -> None:
     _, root = dag
+    root.backward()
     order = topological_order(root)
-    assert picture_names(order) == node_names(order)
+    leaf = next(node for node in order if node.op is None)
+    assert paths(root, leaf, max_paths=1).names == node_names(order)
 
 
 def test_every_name_in_a_path_row_is_drawn_in_its_picture(wasm, svg_texts) -> None:
@@ -144,7 +145,7 @@ def test_every_name_in_a_path_row_is_drawn_in_its_picture(wasm, svg_texts) -> No
     y.backward()
     w = model.layers[0].neurons[1].w[0]
     report = paths(y, w, max_paths=2)
-    assert picture_names(topological_order(y)) == node_names(topological_order(y))
+    assert report.names == node_names(topological_order(y))
     assert report.path_text(report[0]).startswith("layers.0.neurons.1.w.0 → ")
     texts = " ".join(svg_texts(draw_path(report, 0)._repr_image_svg_xml()))
     for node in report[0].nodes:

@@ -1,5 +1,6 @@
 """One display name per node, shared by the tables, the explanations and the picture; and the check
-that a recorded pass starts from a Value.
+that a recorded pass starts from a Value. The names are made by the engine's one
+:func:`chainrule.engine.naming.node_names` (the path report and the Jacobian use it too).
 
 The picture draws every value node under the name the tables use (see ``to_dot(names=...)``), so
 any name a row or a sentence mentions can be found in the frame.
@@ -10,59 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from chainrule.engine import Constant, Value
-from chainrule.viz.clusters import in_scope
-from chainrule.viz.style import format_number as fmt
+from chainrule.engine import Value
+from chainrule.engine.naming import in_scope, node_names, scoped
 
-
-def node_names(order: list[Any], focus: str | None = None) -> dict[Any, str]:
-    """A display name for every node of ``order`` (a topological order), no two alike.
-
-    A labelled node is its label, prefixed by its scope (``layers.0.neurons.2.w.0``; relative to
-    ``focus`` inside it, so ``w.0`` there); an unlabelled constant is its number; any other node is
-    its op name and its position in the order (``mul#2``, as the picture's ids ``n2`` are numbered).
-    A name several nodes would share gets the node's position too (``x*y#3``).
-
-    >>> from chainrule import Value, topological_order
-    >>> x = Value(3.0, label="x")
-    >>> y = 2 * x + 1
-    >>> list(node_names(topological_order(y)).values())
-    ['2', 'x', 'mul#2', '1', 'add#4']
-    >>> from chainrule.nn import MLP
-    >>> model = MLP(1, [1], seed=0)
-    >>> y = model([1.0])
-    >>> w = model.layers[0].neurons[0].w[0]
-    >>> node_names(topological_order(y))[w], node_names(topological_order(y), focus="layers.0")[w]
-    ('layers.0.neurons.0.w.0', 'neurons.0.w.0')
-    """
-    names: dict[Any, str] = {}
-    for position, node in enumerate(order):
-        if node.label:
-            names[node] = scoped(node.label, node.scope, focus)
-        elif isinstance(node, Constant):
-            names[node] = fmt(node.data)
-        elif node.op is not None:
-            names[node] = f"{node.op.name}#{position}"
-        else:
-            names[node] = f"leaf#{position}"
-    shared = {name for name, count in Counter(names.values()).items() if count > 1}
-    if shared:
-        for position, node in enumerate(order):
-            if names[node] in shared and not _is_number(node, names[node]):
-                names[node] = f"{names[node]}#{position}"
-    return names
-
-
-def scoped(label: str, scope: tuple[str, ...] | None, focus: str | None = None) -> str:
-    """``label`` under its scope path, the ``focus`` prefix left out inside it.
-
-    >>> scoped("w.0", ("layers.1", "neurons.0")), scoped("w.0", ("layers.1", "neurons.0"), "layers.1")
-    ('layers.1.neurons.0.w.0', 'neurons.0.w.0')
-    """
-    path = ".".join(scope or ())
-    if focus and in_scope(scope, focus):
-        path = path[len(focus) + 1:]
-    return f"{path}.{label}" if path else label
+__all__ = ["check_root", "choices_text", "focus_choices", "node_names", "scope_name", "scoped"]
+# node_names and scoped are the engine's (chainrule.engine.naming), re-exported for the stepper
 
 
 def focus_choices(order: list[Any], limit: int, inside: str | None = None) -> list[tuple[str, int]]:
@@ -113,11 +66,6 @@ def scope_name(scope: tuple[str, ...]) -> str:
     'layers.1.neurons.0'
     """
     return ".".join(scope)
-
-
-def _is_number(node: Any, name: str) -> bool:
-    """An unlabelled constant is named by its number: several ``2``s are told apart by their place."""
-    return isinstance(node, Constant) and not node.label and name == fmt(node.data)
 
 
 def check_root(root: Any, where: str) -> None:
