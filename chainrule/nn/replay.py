@@ -65,11 +65,17 @@ class ReplayedSteps:
         return self._probe(chosen)
 
     def _rebuilt(self, chosen: list[int], inputs: Any, labels: Any) -> tuple[float, float]:
+        return self._rebuilt_from(chosen, [inputs[i] for i in chosen], [labels[i] for i in chosen])
+
+    def _rebuilt_on_leaves(self, chosen: list[int]) -> tuple[float, float]:
+        return self._rebuilt_from(chosen, self.sample_leaves, list(self.label_leaves))
+
+    def _rebuilt_from(self, chosen: list[int], samples: Any, batch_labels: list[Any]) -> tuple[float, float]:
+        """One step that builds the graph of ``samples`` (numbers or the refilled leaves) and steps."""
         from chainrule.nn.train import accuracy
 
-        batch_labels = [labels[i] for i in chosen]
         with watch_data_reads() as reads:  # only the graph's building: accuracy below reads numbers
-            outputs = [self.model(inputs[i]) for i in chosen]
+            outputs = [self.model(sample) for sample in samples]
             loss = self.loss_fn(outputs, batch_labels)
         self._reads = reads
         self.optimizer.zero_grad()
@@ -111,19 +117,6 @@ class ReplayedSteps:
                       "step is rebuilt (the numbers are right, only slower). Use chainrule.maximum, relu "
                       "or abs instead of builtin max/min or comparisons, or pass compile=False.",
                       RuntimeWarning, stacklevel=5)
-
-    def _rebuilt_on_leaves(self, chosen: list[int]) -> tuple[float, float]:
-        from chainrule.nn.train import accuracy
-
-        with watch_data_reads() as reads:
-            outputs = [self.model(leaves) for leaves in self.sample_leaves]
-            loss = self.loss_fn(outputs, list(self.label_leaves))
-        self._reads = reads
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-        self.outputs, self._last_loss = outputs, loss
-        return loss.data, accuracy(outputs, [self.labels[i] for i in chosen])
 
     def _replay(self, chosen: list[int]) -> tuple[float, float]:
         from chainrule.nn.train import accuracy
