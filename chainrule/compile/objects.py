@@ -26,14 +26,16 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from operator import attrgetter
+from itertools import chain, groupby
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from chainrule.compile.schedule import batches_in_order
 from chainrule.engine.graph import N_ARY, _float_pass
 from chainrule.engine.ops import OPS, Op
 
-_data = attrgetter("data")
+_data, _op = attrgetter("data"), attrgetter("op")
+_first, _second = itemgetter(0), itemgetter(1)
 _tanh = math.tanh
 
 SUM_COMPENSATES = sys.version_info >= (3, 12)  # sum() of floats: Neumaier's summation since 3.12
@@ -221,11 +223,6 @@ def backward_kind(op: Op, arity: int | None) -> Kind:
     return BACKWARD_BY_ENGINE
 
 
-def _arity(node: Any) -> int | None:
-    b = node._parent1
-    return 1 if b is None else None if b is N_ARY else 2
-
-
 # --- the replay ---------------------------------------------------------------------------------
 
 def objects_runner(nodes: list[Any]) -> Callable[[], float]:
@@ -267,58 +264,38 @@ def plan(nodes: list[Any]) -> tuple[list[Batch], list[Batch]]:
     >>> xs = [Value(float(i)) for i in range(5)]
     >>> forward, backward = plan(topological_order(sum((x * x).relu() for x in xs)))
     >>> [(loop.__name__, len(batch)) for loop, batch, _ in backward]
-    [('_backward_constant_n', 1), ('_backward_relu', 5), ('_backward_mul', 5)]
+    [('_backward_by_engine', 1), ('_backward_relu', 5), ('_backward_mul', 5)]
     """
     interior = [n for n in reversed(nodes) if n._parent0 is not None]  # the engine's backward order
     if not interior:
         return [], []
-    cache: dict[tuple[Op, int | None], tuple[Kind, Kind]] = {}
-    order = batches_in_order(interior, [_kinds(node, cache)[1] for node in interior])
-    forward = _runs((node, _kinds(node, cache)[0])  # parents first: the backward batches reversed
-                    for _, batch in reversed(order) for node in reversed(batch))
-    return ([_batch(kind, batch) for kind, batch in _merged(forward, FORWARD_ANY)],
-            [_batch(kind, batch) for kind, batch in _merged(order, BACKWARD_BY_ENGINE)])
+    ops = list(map(_op, interior))
+    table = {op: (forward_kind(op, _arity(op)), backward_kind(op, _arity(op))) for op in set(ops)}
+    kinds = list(map(table.__getitem__, ops))
+    del ops
+    order = batches_in_order(interior, list(map(_second, kinds)))
+    forward_kinds = list(map(_first, kinds))
+    del kinds
+    sequence = [i for _, batch in reversed(order) for i in reversed(batch)]  # parents first
+    forward = [(kind, list(positions)) for kind, positions in groupby(sequence, forward_kinds.__getitem__)]
+    return ([_batch(kind, positions, interior) for kind, positions in _merged(forward, FORWARD_ANY)],
+            [_batch(kind, positions, interior) for kind, positions in _merged(order, BACKWARD_BY_ENGINE)])
 
 
-def _kinds(node: Any, cache: dict[tuple[Op, int | None], tuple[Kind, Kind]]) -> tuple[Kind, Kind]:
-    key = (node.op, _arity(node))
-    kinds = cache.get(key)
-    if kinds is None:
-        kinds = cache[key] = (forward_kind(*key), backward_kind(*key))
-    return kinds
+def _arity(op: Op) -> int | None:
+    """The number of parents of the op's nodes (None: a tuple of them, n-ary), as ``apply`` makes them."""
+    return op.arity if op.arity in (1, 2) else None
 
 
-def _runs(pairs: Any) -> list[tuple[Kind, list[Any]]]:
-    """Consecutive (node, kind) pairs of one kind, as (kind, nodes)."""
-    runs: list[tuple[Kind, list[Any]]] = []
-    for node, kind in pairs:
-        if runs and runs[-1][0] == kind:
-            runs[-1][1].append(node)
-        else:
-            runs.append((kind, [node]))
-    return runs
+def _merged(batches: list[tuple[Kind, list[int]]], any_kind: Kind) -> list[tuple[Kind, list[int]]]:
+    """Batches shorter than MIN_BATCH run by the ``any_kind`` loop, joined with their neighbours."""
+    marked = [(kind if len(batch) >= MIN_BATCH else any_kind, batch) for kind, batch in batches]
+    return [(kind, list(chain.from_iterable(map(_second, group))))
+            for kind, group in groupby(marked, _first)]
 
 
-def _merged(batches: list[tuple[Kind, list[Any]]], any_kind: Kind) -> list[tuple[Kind, list[Any]]]:
-    """Runs of consecutive batches shorter than MIN_BATCH joined as one batch of ``any_kind``."""
-    merged: list[tuple[Kind, list[Any]]] = []
-    short: list[tuple[Kind, list[Any]]] = []
-    for kind, batch in [*batches, (any_kind, [None] * MIN_BATCH)]:  # the sentinel flushes the last run
-        if len(batch) < MIN_BATCH:
-            short.append((kind, batch))
-            continue
-        if len(short) == 1:
-            merged.append(short[0])
-        elif short:
-            merged.append((any_kind, [node for _, nodes in short for node in nodes]))
-        short = []
-        merged.append((kind, batch))
-    merged.pop()  # the sentinel
-    return merged
-
-
-def _batch(kind: Kind, nodes: list[Any]) -> Batch:
+def _batch(kind: Kind, positions: list[int], interior: list[Any]) -> Batch:
     loop, extra = kind
     if loop is _backward_by_engine:
-        nodes.reverse()  # _float_pass walks its order from the end
-    return loop, nodes, extra
+        positions.reverse()  # _float_pass walks its order from the end
+    return loop, list(map(interior.__getitem__, positions)), extra

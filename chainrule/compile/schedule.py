@@ -14,32 +14,33 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Hashable
+from operator import itemgetter
 from typing import Any
 
 from chainrule.engine.graph import N_ARY
 
 
-def batches_in_order(order: list[Any], kinds: list[Hashable]) -> list[tuple[Any, list[Any]]]:
+def batches_in_order(order: list[Any], kinds: list[Hashable]) -> list[tuple[Any, list[int]]]:
     """``order`` (interior nodes, each after its consumers: the engine's backward order) regrouped
-    as ``(kind, nodes)`` batches; running the batches' nodes one after another gives every gradient
-    bit for bit as running ``order`` does. ``kinds[i]`` is ``order[i]``'s kind; within a batch the
-    nodes keep their order in ``order``.
+    as ``(kind, positions in order)`` batches; running the batches' nodes one after another gives
+    every gradient bit for bit as running ``order`` does. ``kinds[i]`` is ``order[i]``'s kind;
+    within a batch the nodes keep their order in ``order``.
 
     >>> from chainrule import Value
     >>> x, y = Value(1.0), Value(2.0)
     >>> p, q = x * y, y * x
     >>> rp, rq = p.relu(), q.relu(); root = rp + rq
     >>> batches = batches_in_order([root, rq, q, rp, p], ["+", "relu", "*", "relu", "*"])
-    >>> [(kind, len(nodes)) for kind, nodes in batches]
-    [('+', 1), ('relu', 2), ('*', 2)]
+    >>> batches
+    [('+', [0]), ('relu', [1, 3]), ('*', [2, 4])]
     """
     successors, starts, waiting = _constraints(order)
     ready: dict[Hashable, array] = {kinds[0]: array("q", [0])}  # the root waits for nothing
-    batches: list[tuple[Any, list[Any]]] = []
+    batches: list[tuple[Any, list[int]]] = []
     kind = kinds[0]
     while ready:
         if kind not in ready:  # the current kind is exhausted: switch to the one with most ready nodes
-            kind = max(ready, key=lambda k: len(ready[k]))
+            kind = max(ready, key=lambda k: len(ready[k])) if len(ready) > 1 else next(iter(ready))
         batch = ready.pop(kind)
         for i in batch:  # the batch grows while it is walked: nodes of its kind join as they get ready
             for j in successors[starts[i]:starts[i + 1]]:
@@ -50,8 +51,8 @@ def batches_in_order(order: list[Any], kinds: list[Hashable]) -> list[tuple[Any,
                         (batch if k == kind else ready.setdefault(k, array("q"))).append(j)
         # in the given order within a batch (valid: every constraint points forward in it), which is
         # memory order for a graph built in that order: fewer cache misses when the batch is run
-        batches.append((kind, [order[i] for i in sorted(batch)]))
-    if sum(len(nodes) for _, nodes in batches) != len(order):
+        batches.append((kind, sorted(batch)))
+    if sum(map(len, map(itemgetter(1), batches))) != len(order):
         raise ValueError("batches_in_order: the order is not a backward order of one graph")
     return batches
 

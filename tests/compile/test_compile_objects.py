@@ -240,9 +240,9 @@ def test_batches_keep_every_node_after_its_consumers_and_every_parents_order(see
     order = [n for n in reversed(topological_order(random_graph(rng, size))) if not n.is_leaf]
     labels = [rng.randrange(kinds) for _ in order]
     batches = batches_in_order(order, labels)
-    run = [node for _, nodes in batches for node in nodes]
-    assert sorted(map(id, run)) == sorted(map(id, order))
-    assert all(labels[order.index(n)] == kind for kind, nodes in batches for n in nodes)
+    assert sorted(i for _, positions in batches for i in positions) == list(range(len(order)))
+    assert all(labels[i] == kind for kind, positions in batches for i in positions)
+    run = [order[i] for _, positions in batches for i in positions]
     at = {node: i for i, node in enumerate(run)}
     consumers = {}  # parent -> its consumers, in the engine's order
     for node in order:
