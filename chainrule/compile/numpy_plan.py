@@ -210,7 +210,9 @@ class Plan:
     def _grid(self, members: list[int], batched: bool) -> GridGroup | None:
         """The matrix-product form of a group of sums, if its nodes form a grid (see GridGroup)."""
         first = self.sums[members[0]]
-        if len(members) < 2 or len(first.products) < 2 or self.batched[first.products[0][0]]:
+        # one sum is a matrix product only over a batch axis (a lone dot product keeps the engine's order)
+        lone = len(members) < 2 and not batched
+        if lone or len(first.products) < 2 or self.batched[first.products[0][0]]:
             return None
         a_rows = self._slots([self.sums[i] for i in members], 0).T
         b_rows = self._slots([self.sums[i] for i in members], 1).T
