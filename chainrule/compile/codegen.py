@@ -257,12 +257,29 @@ class _Generator:
         return name, frozenset((name,))
 
 
+_ROUTE = re.compile(r"\((-?1\.0|0\.0) if ((?:(?! if | else ).)+) else (-?1\.0|0\.0)\)")
+
+
 def _contribution(local: str, upstream: str) -> str:
-    """``local * upstream`` as source; times 1.0 or -1.0 is exact, so it is written out."""
+    """``local * upstream`` as source; times 1.0 or -1.0 is exact, so it is written out, also in each
+    branch of a routing op's local (relu, max, min) ``(1.0 if c else 0.0)``; times 0.0 stays a
+    product (0.0 * inf is nan, 0.0 * -2.0 is -0.0).
+
+    >>> _contribution("(1.0 if v3 > 0 else 0.0)", "g5")
+    '(g5 if v3 > 0 else 0.0 * g5)'
+    >>> _contribution("(1.0 if v3 > 0 else -1.0 if v3 < 0 else 0.0)", "g5")
+    '(1.0 if v3 > 0 else -1.0 if v3 < 0 else 0.0) * g5'
+    """
     if local == "1.0":
         return upstream
     if local in ("-1.0", "(-1.0)"):
         return f"(-{upstream})"
+    route = _ROUTE.fullmatch(local)
+    if route and upstream.isidentifier():
+        chosen, condition, other = route.groups()
+        return f"({_contribution(chosen, upstream)} if {condition} else {_contribution(other, upstream)})"
+    if local == "0.0":
+        return f"0.0 * {upstream}"
     return f"{local} * {upstream}"
 
 
