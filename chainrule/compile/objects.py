@@ -26,11 +26,11 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from itertools import chain, groupby
+from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from chainrule.compile.schedule import batches_in_order
+from chainrule.compile.schedule import batch_order
 from chainrule.engine.graph import N_ARY, _float_pass
 from chainrule.engine.ops import OPS, Op
 
@@ -273,13 +273,10 @@ def plan(nodes: list[Any]) -> tuple[list[Batch], list[Batch]]:
     table = {op: (forward_kind(op, _arity(op)), backward_kind(op, _arity(op))) for op in set(ops)}
     kinds = list(map(table.__getitem__, ops))
     del ops
-    order = batches_in_order(interior, list(map(_second, kinds)))
-    forward_kinds = list(map(_first, kinds))
-    del kinds
-    sequence = [i for _, batch in reversed(order) for i in reversed(batch)]  # parents first
-    forward = [(kind, list(positions)) for kind, positions in groupby(sequence, forward_kinds.__getitem__)]
-    return ([_batch(kind, positions, interior) for kind, positions in _merged(forward, FORWARD_ANY)],
-            [_batch(kind, positions, interior) for kind, positions in _merged(order, BACKWARD_BY_ENGINE)])
+    order = batch_order(interior, list(map(_second, kinds)))
+    backward = _batches(order, list(map(_second, kinds)), BACKWARD_BY_ENGINE, interior)
+    forward = _batches(reversed(order), list(map(_first, kinds)), FORWARD_ANY, interior)  # parents first
+    return forward, backward
 
 
 def _arity(op: Op) -> int | None:
@@ -287,11 +284,23 @@ def _arity(op: Op) -> int | None:
     return op.arity if op.arity in (1, 2) else None
 
 
-def _merged(batches: list[tuple[Kind, list[int]]], any_kind: Kind) -> list[tuple[Kind, list[int]]]:
-    """Batches shorter than MIN_BATCH run by the ``any_kind`` loop, joined with their neighbours."""
-    marked = [(kind if len(batch) >= MIN_BATCH else any_kind, batch) for kind, batch in batches]
-    return [(kind, list(chain.from_iterable(map(_second, group))))
-            for kind, group in groupby(marked, _first)]
+def _batches(order: Any, kinds: list[Kind], any_kind: Kind, interior: list[Any]) -> list[Batch]:
+    """The runs of one kind in ``order`` (positions in ``interior``) as batches; runs shorter than
+    MIN_BATCH are run by the ``any_kind`` loop, together with the short runs around them."""
+    batches: list[Batch] = []
+    short: list[int] = []
+    for kind, run in groupby(order, kinds.__getitem__):
+        positions = list(run)
+        if len(positions) < MIN_BATCH:
+            short += positions
+            continue
+        if short:
+            batches.append(_batch(any_kind, short, interior))
+            short = []
+        batches.append(_batch(kind, positions, interior))
+    if short:
+        batches.append(_batch(any_kind, short, interior))
+    return batches
 
 
 def _batch(kind: Kind, positions: list[int], interior: list[Any]) -> Batch:

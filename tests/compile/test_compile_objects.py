@@ -15,7 +15,7 @@ import chainrule
 from chainrule import OPS, Value, topological_order
 from chainrule.compile import compile, objects
 from chainrule.compile.objects import objects_runner, plan
-from chainrule.compile.schedule import batches_in_order
+from chainrule.compile.schedule import batch_order
 from chainrule.engine.graph import N_ARY, NOT_COMPUTED, backpropagate, recompute
 from tests.compile.programs import SPECIAL, bits, build, data, outcome, programs
 
@@ -239,10 +239,9 @@ def test_batches_keep_every_node_after_its_consumers_and_every_parents_order(see
     rng = random.Random(seed)
     order = [n for n in reversed(topological_order(random_graph(rng, size))) if not n.is_leaf]
     labels = [rng.randrange(kinds) for _ in order]
-    batches = batches_in_order(order, labels)
-    assert sorted(i for _, positions in batches for i in positions) == list(range(len(order)))
-    assert all(labels[i] == kind for kind, positions in batches for i in positions)
-    run = [order[i] for _, positions in batches for i in positions]
+    new_order = batch_order(order, labels).tolist()
+    assert sorted(new_order) == list(range(len(order)))
+    run = [order[i] for i in new_order]
     at = {node: i for i, node in enumerate(run)}
     consumers = {}  # parent -> its consumers, in the engine's order
     for node in order:
