@@ -197,7 +197,7 @@ def forward_kind(op: Op, arity: int | None) -> Kind:
     >>> [forward_kind(OPS[name], OPS[name].arity)[0].__name__ for name in ("mul", "relu", "exp")]
     ['_forward_mul', '_forward_relu', '_forward_any']
     """
-    loop = _FORWARDS.get((op.forward, arity))
+    loop = _FORWARDS.get((op.forward, arity)) if _hashable(op.forward) else None
     return FORWARD_ANY if loop is None else (loop, None)
 
 
@@ -218,7 +218,7 @@ def backward_kind(op: Op, arity: int | None) -> Kind:
         if arity not in _CONSTANT_LOOPS or (arity is not None and len(partials) != arity):
             return BACKWARD_BY_ENGINE
         return (_CONSTANT_LOOPS[arity], partials if arity == 2 else partials[0])
-    if arity == 1 and rule in _SLOPES:
+    if arity == 1 and _hashable(rule) and rule in _SLOPES:
         return (_SLOPES[rule], None)
     return BACKWARD_BY_ENGINE
 
@@ -277,6 +277,15 @@ def plan(nodes: list[Any]) -> tuple[list[Batch], list[Batch]]:
     backward = _batches(order, list(map(_second, kinds)), BACKWARD_BY_ENGINE, interior)
     forward = _batches(reversed(order), list(map(_first, kinds)), FORWARD_ANY, interior)  # parents first
     return forward, backward
+
+
+def _hashable(function: Any) -> bool:
+    """Whether a function can be looked up (a callable object may define ``__eq__`` without a hash)."""
+    try:
+        hash(function)
+    except TypeError:
+        return False
+    return True
 
 
 def _arity(op: Op) -> int | None:

@@ -266,3 +266,28 @@ def test_a_compiled_objects_step_trains_as_rebuilding_does():
         for p, q in zip(params, twins):
             p.data -= 0.1 * p.grad
             q.data -= 0.1 * q.grad
+
+
+class Unhashable:
+    """A callable with ``__eq__`` and so no hash: a replay cannot look it up, and runs it as any op."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def test_an_op_whose_functions_cannot_be_hashed_is_replayed_by_the_general_loops():
+    op = chainrule.Op("twice", "2x", Unhashable(lambda x: 2 * x), Unhashable(lambda m, out, x: (2.0,)))
+    xs = [Value(float(i)) for i in range(6)]
+    root = chainrule.sum(op(x) * x for x in xs)
+    run = objects_runner(topological_order(root))
+    for x in xs:
+        x.data = -x.data
+    assert run() == sum(2 * x.data * x.data for x in xs)
+    assert [x.grad for x in xs] == [4 * x.data for x in xs]
+    assert {"_forward_any", "_backward_by_engine"} <= loops(root)
