@@ -3,8 +3,7 @@
     python benchmarks/bench_compile.py                 # print the table
     python benchmarks/bench_compile.py --write         # also write benchmarks/RESULTS_COMPILE.md
 
-Benchmarks (medians of CPU time over ``--reps`` repetitions, GC on, a ``gc.collect()`` untimed
-before each repetition; ratios are micrograd's median over the row's):
+Benchmarks (medians of CPU time; ratios are micrograd's median over the row's):
 
 1. one training step of micrograd's moons demo (MLP 2-16-16-1, 100 points, SVM hinge mean + 1e-4 L2,
    SGD): micrograd, chainrule rebuilding the graph, and each backend replaying the recorded step
@@ -14,15 +13,23 @@ before each repetition; ratios are micrograd's median over the row's):
    sub-expressions) with new leaf data: micrograd and chainrule rebuild it, the backends replay it;
 3. compile time of each backend on both graphs (median of ``--compile-reps``), and the memory the
    compiled replay holds (tracemalloc, bytes per node of the recorded graph).
+
+Every row runs in a process of its own, and the rows take turns over ``--rounds`` rounds (each
+round: every row once, ``--reps`` timed repetitions after an untimed ``gc.collect()`` each; the
+median is over all rounds), so a change of machine load reaches every row alike. Separate processes
+matter: the cyclic GC walks every object a process holds, so micrograd timed beside a held compiled
+graph (about a million objects) ran 1.6x slower than alone, which flattered every ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -38,10 +45,6 @@ import chainrule  # noqa: E402
 from chainrule import Value  # noqa: E402
 
 BACKENDS = ("objects", "python", "numpy")
-
-
-def median_time(run: Callable[[], Any], reps: int) -> float:
-    return bench.median_time(run, reps)
 
 
 def compile_cost(make: Callable[[], Any], reps: int) -> tuple[Any, float, float]:
@@ -129,55 +132,129 @@ def graph_replay(backend: str, recipe: Any, reps: int) -> tuple[Callable[[], Non
     return run, seconds, held, len(compiled.tape.nodes)
 
 
-# --- the report -----------------------------------------------------------------------------------
+# --- one row, in a process of its own -------------------------------------------------------------
 
 
 Replay = tuple[Callable[[], None], float, float, int]  # run, compile seconds, bytes held, nodes
 
+ENGINES = {  # engine key -> its name in the table
+    "micrograd": "micrograd (rebuild)",
+    "rebuild": "chainrule, rebuilding",
+    "objects": "chainrule.compile, objects",
+    "python": "chainrule.compile, python",
+    "numpy": "chainrule.compile, numpy",
+    "numpy-batch": "chainrule.compile, numpy, batch axis",
+}
+ROWS = [("moons", engine) for engine in ENGINES] + [("graph", e) for e in ENGINES if e != "numpy-batch"]
 
-def rows_for(title: str, micrograd_run: Callable[[], Any], rebuild_run: Callable[[], Any],
-             replays: dict[str, Replay], reps: int) -> list[tuple[str, ...]]:
-    mg = median_time(micrograd_run, reps)
-    rows = [(title, "micrograd (rebuild)", f"{mg * 1e3:.2f}", "1x", "-", "-")]
-    cr = median_time(rebuild_run, reps)
-    rows.append((title, "chainrule, rebuilding", f"{cr * 1e3:.2f}", f"{mg / cr:.0f}x", "-", "-"))
-    for name, (run, seconds, held, nodes) in replays.items():
-        t = median_time(run, reps)
-        rows.append((title, f"chainrule.compile, {name}", f"{t * 1e3:.3f}", f"{mg / t:.0f}x",
-                     f"{seconds:.2f}", f"{held / nodes:.0f}"))
+
+def row_setup(benchmark: str, engine: str,
+              args: argparse.Namespace) -> tuple[Callable[[], Any], Replay | None]:
+    """The function a row times, and (compiled rows) its compile time, bytes held and node count."""
+    if benchmark == "moons":
+        if engine in ("micrograd", "rebuild"):
+            return bench.moons_runner("micrograd" if engine == "micrograd" else "chainrule", args.seed), None
+        replay = (batch_step(args.seed, args.compile_reps) if engine == "numpy-batch"
+                  else replay_step(engine, args.seed, args.compile_reps))
+        return replay[0], replay
+    recipe = bench.graph_recipe(args.nodes, args.seed)
+    if engine in ("micrograd", "rebuild"):
+        value = micrograd.engine.Value if engine == "micrograd" else Value
+        return bench.build_and_backward(value, recipe), None
+    replay = graph_replay(engine, recipe, args.compile_reps)
+    return replay[0], replay
+
+
+def measure_row(args: argparse.Namespace) -> dict[str, Any]:
+    """Time one row here (``--reps`` CPU times, an untimed ``gc.collect()`` before each)."""
+    benchmark, engine = args.row.split("/")
+    run, replay = row_setup(benchmark, engine, args)
+    times = []
+    for _ in range(args.reps):
+        gc.collect()
+        start = time.process_time()
+        run()
+        times.append(time.process_time() - start)
+    result: dict[str, Any] = {"times": times}
+    if replay is not None and args.compile_reps > 0:
+        result.update(compile=replay[1], held=replay[2], nodes=replay[3])
+    return result
+
+
+def row_in_process(row: str, args: argparse.Namespace, compile_reps: int) -> dict[str, Any]:
+    command = [sys.executable, os.path.abspath(__file__), "--row", row, "--reps", str(args.reps),
+               "--compile-reps", str(compile_reps), "--nodes", str(args.nodes), "--seed", str(args.seed)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"row {row} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def run_all(args: argparse.Namespace) -> list[tuple[str, ...]]:
+    """Every row in its own process, the rows taking turns for ``args.rounds`` rounds."""
+    times: dict[str, list[float]] = {f"{b}/{e}": [] for b, e in ROWS}
+    costs: dict[str, dict[str, Any]] = {}
+    for round_number in range(args.rounds):
+        for row in times:
+            result = row_in_process(row, args, args.compile_reps if round_number == 0 else 0)
+            times[row] += result["times"]
+            if "compile" in result:
+                costs[row] = result
+            print(f"round {round_number + 1}/{args.rounds} {row}: "
+                  f"{statistics.median(result['times']) * 1e3:.3f} ms", file=sys.stderr)
+    return report_rows(times, costs, args.nodes)
+
+
+def report_rows(times: dict[str, list[float]], costs: dict[str, dict[str, Any]],
+                nodes: int) -> list[tuple[str, ...]]:
+    titles = {"moons": "moons step", "graph": f"random graph, {nodes:,} nodes"}
+    rows = []
+    for benchmark, title in titles.items():
+        reference = statistics.median(times[f"{benchmark}/micrograd"])
+        for b, engine in ROWS:
+            if b != benchmark:
+                continue
+            median = statistics.median(times[f"{b}/{engine}"])
+            rows.append((title, ENGINES[engine], *row_figures(median, reference, costs.get(f"{b}/{engine}"))))
     return rows
 
 
-def run_all(reps: int, compile_reps: int, nodes: int, seed: int) -> list[tuple[str, ...]]:
-    replays = {name: replay_step(name, seed, compile_reps) for name in BACKENDS}
-    replays["numpy, batch axis"] = batch_step(seed, compile_reps)
-    rows = rows_for("moons step", bench.moons_runner("micrograd", seed),
-                    bench.moons_runner("chainrule", seed), replays, reps)
-    recipe = bench.graph_recipe(nodes, seed)
-    graphs = {name: graph_replay(name, recipe, compile_reps) for name in BACKENDS}
-    rows += rows_for(f"random graph, {nodes:,} nodes",
-                     bench.build_and_backward(micrograd.engine.Value, recipe),
-                     bench.build_and_backward(Value, recipe), graphs, reps)
-    return rows
+def row_figures(median: float, reference: float, cost: dict[str, Any] | None) -> tuple[str, ...]:
+    """Median ms, ratio to micrograd, and (compiled rows) compile seconds and bytes held per node."""
+    if cost is None:
+        return f"{median * 1e3:.2f}", f"{reference / median:.0f}x", "-", "-"
+    return (f"{median * 1e3:.3f}", f"{reference / median:.0f}x", f"{cost['compile']:.2f}",
+            f"{cost['held'] / cost['nodes']:.0f}")
 
 
-RENAMED = {  # bench.markdown's title and memory note, for this table
+RENAMED = {  # bench.markdown's title and notes, for this table
     "# Benchmark results: chainrule vs micrograd 0.1.0": "# chainrule.compile vs micrograd 0.1.0",
+    "- times are CPU seconds of this process": "- times are CPU seconds of the row's own process",
     "- bytes per node: tracemalloc, same graph, after backward, divided by the graph's node count":
-        "- bytes/node held: tracemalloc, what the compiled replay holds (beyond the recorded graph) per node",
+        "- bytes/node held: tracemalloc, what the compiled replay holds (beyond the recorded graph)"
+        " per node\n"
+        "- each row ran in a process of its own, the rows taking turns (see the module docstring: why)",
 }
 HEADER = ("benchmark", "engine", "median ms", "x micrograd", "compile s", "bytes/node held")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=7, help="repetitions per timing (median)")
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions per row and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (every row once per round)")
     parser.add_argument("--compile-reps", type=int, default=3, help="repetitions per compile time (median)")
     parser.add_argument("--nodes", type=int, default=200_000, help="random graph size")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS_COMPILE.md")
+    parser.add_argument("--row", help=argparse.SUPPRESS)  # internal: time one row in this process
     args = parser.parse_args(argv)
-    rows = run_all(args.reps, args.compile_reps, args.nodes, args.seed)
+    if args.row:
+        print(json.dumps(measure_row(args)))
+        return
+    rows = run_all(args)
     print(bench.table(rows, HEADER))
     if args.write:
         command = "python benchmarks/bench_compile.py " + " ".join(argv if argv is not None else sys.argv[1:])

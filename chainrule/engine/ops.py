@@ -58,8 +58,10 @@ class Template(NamedTuple):
     """An op's replay code for ``chainrule.compile``: Python expressions, bit for bit its rule.
 
     ``forward`` and each of ``local_grads`` are format strings over the inputs ``{0}``, ``{1}``, ...
-    and the output ``{out}``; they may call the functions in :data:`TEMPLATE_FUNCTIONS`. An n-ary op
-    writes ``{xs}`` for all its inputs joined by ``join``, and one local gradient for every input.
+    and the output ``{out}``; they may call the functions in :data:`TEMPLATE_FUNCTIONS` and the
+    builtins the row's functions call by name (``sum``: the replay's is the row's, whichever Python
+    runs it). An n-ary op writes ``{xs}`` for all its inputs joined by ``join``, and one local
+    gradient for every input.
     Each expression must give exactly what ``forward`` and ``local_grads`` give with
     :data:`FLOAT_MATH`, or raise (the replay then falls back to a plain run, which raises the
     engine's own error or returns its NaN); a test checks this for every row, with ±0, inf and NaN.
@@ -432,9 +434,11 @@ OPS: dict[str, Op] = _table(
        function="minimum", example=((1.0, 2.0), 1.0),
        doc="The smaller of two values; the gradient goes to the winner (ties: the first).",
        template=_routing("({0} <= {1} or {0} != {0})")),  # floats.min_takes_first
+    # the builtin sum, in the row and in its replay alike: it compensates (Neumaier) on Python 3.12+,
+    # so no chain of + restates it; both look the name up when they run
     Op("sum", "Σ", lambda *xs: sum(xs, 0.0), arity=None, constant_partials=(1.0,), rule="distribute",
        explain=_DISTRIBUTES, domain=Domain((_LINE[0], _LINE[0] * 3, _LINE[0] * 6), "Add(*xs)"),
-       template=T("(0.0 + {xs})", join=" + ")),
+       template=T("sum(({xs},), 0.0)", join=", ")),
     Op("select", "select", floats.select, _select_grads, arity=None, rule="route",
        branch=lambda index, *options: floats.selected(index, len(options)),
        explain=("select: the index {x0} only picks an option, so {input} gets local 0",
