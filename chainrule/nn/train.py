@@ -30,7 +30,7 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
-    replayed_by: str | None = None
+    replayed_by: str | None = field(default=None, compare=False)  # how, not what: == compares the numbers
 
 
 class Evaluation(NamedTuple):
