@@ -1,253 +1,84 @@
-"""The "numpy" replay: the recorded graph run as array operations, one per (graph level, op).
+"""The "numpy" replay: the recorded graph run as array operations, one step per group of nodes.
 
 Nodes at the same level (longest path from a leaf) with the same op are independent, so one NumPy
-call computes them all; backward walks the levels in reverse and scatters ``local * upstream`` into
-the parents (repeated parents add up). With ``batch=`` leaves, the recorded graph is one sample's and
-each call takes one array per batch leaf: the nodes that depend on a batch leaf get a batch axis; the
-others (the parameters, an L2 term over them) are computed once without it and broadcast where they
-meet a batched node, and their gradients are the sums over the batch of what flows into them.
-Results agree with the plain engine to rounding (rtol 1e-12), not bit for bit: sums are added in
-another order. A NaN or inf anywhere makes the call a plain run of the engine (per sample), so
-domain errors, anomaly mode and NaN semantics are its own.
+call computes them all; backward walks the groups in reverse and adds ``local * upstream`` into the
+parents (repeated parents add up). A product used once, by a sum (a neuron's ``Σ w·x + b``), is fused
+into that sum: the sums of a level are one step, and where they form a grid (a dense layer: neuron
+by sample) one matrix product (see :mod:`chainrule.compile.numpy_plan` and
+:mod:`chainrule.compile.numpy_groups`). With ``batch=`` leaves, the recorded graph is one sample's
+and each call takes one array per batch leaf: the nodes that depend on a batch leaf get a batch
+axis; the others (the parameters, an L2 term over them) are computed once without it and broadcast
+where they meet a batched node, and their gradients are the sums over the batch of what flows into
+them. Results agree with the plain engine to rounding (rtol 1e-12), not bit for bit: a matrix
+product and gradients from several consumers add in another order. A NaN or inf anywhere makes the
+call a plain run of the engine (per sample), so domain errors, anomaly mode and NaN semantics are
+its own.
 
 NumPy is an optional dependency (``pip install chainrule[numpy]``), imported only by this module.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from chainrule.compile.compiled import Compiled
+from chainrule.compile.numpy_plan import Plan
+from chainrule.compile.numpy_rules import NUMPY_RULES, numpy_rule
 from chainrule.compile.tape import Tape
-from chainrule.engine import Constant, Value
-from chainrule.engine.ops import FLOAT_MATH
+from chainrule.engine import Value
 
+__all__ = ["NUMPY_RULES", "NumpyCompiled", "numpy_compiled", "numpy_rule"]
 
-def _sigmoid(x: Any) -> Any:
-    e = np.exp(-np.abs(x))  # never overflows; the two branches of floats.sigmoid
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _max_first(a: Any, b: Any) -> Any:
-    return (a >= b) | np.isnan(a)  # floats.max_takes_first: ties and a NaN a go to a
-
-
-def _min_first(a: Any, b: Any) -> Any:
-    return (a <= b) | np.isnan(a)  # floats.min_takes_first
-
-
-def _power_rule(k: float) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    def slope(out: Any, x: Any) -> tuple[Any]:
-        if k == 0:
-            return (np.zeros_like(x),)
-        return (np.where((x == 0) & (k < 1), np.inf, k * np.power(x, k - 1)),)
-    return (lambda x: np.power(x, k)), slope
-
-
-# op name -> (forward over arrays, local gradients over arrays): the NumPy form of each table rule.
-NUMPY_RULES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    "add": (np.add, lambda out, a, b: (1.0, 1.0)),
-    "sub": (np.subtract, lambda out, a, b: (1.0, -1.0)),
-    "mul": (np.multiply, lambda out, a, b: (b, a)),
-    "div": (np.divide, lambda out, a, b: (1.0 / b, -out / b)),
-    "neg": (np.negative, lambda out, x: (-1.0,)),
-    "exp": (np.exp, lambda out, x: (out,)),
-    "log": (np.log, lambda out, x: (1.0 / x,)),
-    "tanh": (np.tanh, lambda out, x: (1 - out * out,)),
-    "sigmoid": (_sigmoid, lambda out, x: (out * (1 - out),)),
-    "sin": (np.sin, lambda out, x: (np.cos(x),)),
-    "cos": (np.cos, lambda out, x: (-np.sin(x),)),
-    "relu": (lambda x: np.where(x <= 0, 0.0, x), lambda out, x: (np.where(x > 0, 1.0, 0.0),)),
-    "abs": (np.abs, lambda out, x: (np.sign(x),)),
-    "sqrt": (np.sqrt, lambda out, x: (np.where(out == 0, np.inf, 0.5 / out),)),
-    "max": (lambda a, b: np.where(_max_first(a, b), a, b),
-            lambda out, a, b: (1.0 * _max_first(a, b), 1.0 - _max_first(a, b))),
-    "min": (lambda a, b: np.where(_min_first(a, b), a, b),
-            lambda out, a, b: (1.0 * _min_first(a, b), 1.0 - _min_first(a, b))),
-}
-
-
-def numpy_rule(op: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    """The NumPy forward and local gradients of a table op (``pow`` per exponent), None for others.
-
-    >>> from chainrule import OPS
-    >>> forward, local_grads = numpy_rule(OPS["mul"])
-    >>> forward(np.array([2.0]), np.array([3.0])), local_grads(None, np.array([2.0]), np.array([3.0]))
-    (array([6.]), (array([3.]), array([2.])))
-    """
-    rule = _table_rule(op)
-    if rule is None or op.forward is not op.templated[0]:
-        return None  # a replaced forward is called element by element, as the engine calls it
-    if op.constant_partials is not None:  # what the engine's backward reads (its local_grads is not called)
-        partials = op.constant_partials
-        return rule[0], lambda out, *xs: partials
-    return rule if op.local_grads is op.templated[1] else None
-
-
-def _table_rule(op: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    from chainrule.engine.ops import OPS, power, power_of
-
-    if OPS.get(op.name) is op:
-        return NUMPY_RULES.get(op.name)
-    if op.name == "pow" and op.template is not None:
-        k = float(op.template.forward.split("**")[1].strip(" ()"))
-        return _power_rule(k) if power(k) is op else None
-    if op.name == "rpow" and op.template is not None:
-        base = float(op.template.forward.split("**")[0].strip(" ("))
-        log_base = math.log(base)
-        if power_of(base) is op:
-            return (lambda x: np.power(base, x)), (lambda out, x: (out * log_base,))
-    return None
-
-
-class _Scatter:
-    """Adds rows into given positions of an array: one sorted ``reduceat`` where a position repeats."""
-
-    def __init__(self, targets: Any) -> None:
-        self.flat = targets
-        # a parent used twice in a group (a * a, an input shared by neurons): sum its contributions
-        # with one sorted reduceat (np.add.at is several times slower)
-        self.sorting = np.argsort(targets, kind="stable")
-        self.targets, self.starts = np.unique(targets[self.sorting], return_index=True)
-        self.repeats = self.targets.size < targets.size
-
-    def add(self, into: Any, rows: Any) -> None:
-        if self.repeats:
-            into[self.targets] += np.add.reduceat(rows[self.sorting], self.starts, axis=0)
-        else:
-            into[self.flat] += rows
-
-
-class _Group:
-    """Nodes of one level and one op: their positions, and each input's positions, as index arrays.
-
-    Positions index the unbatched array (``fixed``) or, for a batched group, the batched array; a
-    batched group's inputs may be either (``batched_input`` says which), unbatched ones broadcast.
-    """
-
-    def __init__(self, op: Any, outs: list[int], parents: list[list[int]],
-                 batched: bool = False, batched_input: list[list[bool]] | None = None) -> None:
-        self.op = op
-        self.rule = numpy_rule(op)
-        self.batched = batched
-        self.out = np.array(outs, dtype=np.intp)
-        self.inputs = np.array(parents, dtype=np.intp).T  # (inputs, nodes): one gather reads them all
-        flat = self.inputs.reshape(-1)
-        if batched_input is None:
-            batched_input = [[batched] * len(row) for row in parents]
-        self.from_batch = np.array(batched_input, dtype=bool).T  # (inputs, nodes)
-        self.mixed = batched and not self.from_batch.all()
-        self._xs: Any = None  # the inputs of the last forward, for backward
-        mask = self.from_batch.reshape(-1)
-        self.batch_rows, self.fixed_rows = np.flatnonzero(mask), np.flatnonzero(~mask)
-        self.to_batch = _Scatter(flat[mask])
-        self.to_fixed = _Scatter(flat[~mask])
-
-    def _gather(self, fixed: Any, batch: Any) -> Any:
-        if not self.batched:
-            return fixed[self.inputs]
-        if not self.mixed:
-            return batch[self.inputs]
-        xs = np.empty((self.inputs.size, batch.shape[1]))
-        xs[self.batch_rows] = batch[self.to_batch.flat]
-        xs[self.fixed_rows] = fixed[self.to_fixed.flat][:, None]
-        return xs.reshape(*self.inputs.shape, batch.shape[1])
-
-    def forward(self, fixed: Any, batch: Any) -> None:
-        xs = self._xs = self._gather(fixed, batch)  # kept for backward's local gradients
-        if self.rule is not None:
-            out = self.rule[0](*xs)
-        elif self.op.name == "sum" and self.op.forward is self.op.templated[0]:
-            out = xs.sum(axis=0)
-        elif self.op.name == "select":
-            out = _select(xs)
-        else:  # an op with no NumPy form (a custom op): its table function, element by element
-            out = np.vectorize(self.op.forward, otypes=[float])(*xs)
-        (batch if self.batched else fixed)[self.out] = out
-
-    def backward(self, fixed: Any, batch: Any, fixed_grads: Any, batch_grads: Any) -> None:
-        """Add ``local * upstream`` into every input's gradient: one scatter per kind of input."""
-        vals, grads = (batch, batch_grads) if self.batched else (fixed, fixed_grads)
-        up = grads[self.out]
-        constant = self.op.constant_partials
-        if self.op.arity is None and constant is not None:  # sum: one partial for every input
-            each = up if constant == (1.0,) else constant[0] * up  # times 1.0 is exact
-            contributions = np.broadcast_to(each, (len(self.inputs), *up.shape))
-        else:
-            contributions = np.stack([np.broadcast_to(local * up, up.shape) for local in
-                                      self._local_grads(vals[self.out], self._xs)])
-        contributions = contributions.reshape(-1, *up.shape[1:])
-        if not self.batched:
-            self.to_fixed.add(fixed_grads, contributions)
-        elif not self.mixed:
-            self.to_batch.add(batch_grads, contributions)
-        else:  # an unbatched input gets the sum over the batch of what flows into it
-            self.to_batch.add(batch_grads, contributions[self.batch_rows])
-            self.to_fixed.add(fixed_grads, contributions[self.fixed_rows].sum(axis=1))
-
-    def _local_grads(self, out: Any, xs: list[Any]) -> Sequence[Any]:
-        if self.rule is not None:
-            return self.rule[1](out, *xs)
-        if self.op.constant_partials is not None:
-            return self.op.constant_partials
-        if self.op.name == "select":
-            picked = np.rint(xs[0])
-            return [0.0] + [np.where(picked == k, 1.0, 0.0) for k in range(len(xs) - 1)]
-        rule = np.vectorize(lambda o, *x: tuple(self.op.local_grads(FLOAT_MATH, o, *x)),
-                            otypes=[object])
-        columns = np.array(rule(out, *xs).tolist(), dtype=float)  # (nodes[, batch], inputs)
-        return [columns[..., j] for j in range(len(xs))]
-
-
-def _select(xs: list[Any]) -> Any:
-    index, options = xs[0], np.stack(xs[1:])
-    valid = (index > -0.5) & (index < len(xs) - 1.5)  # floats.selected: NaN is not valid either
-    picked = np.where(valid, np.rint(np.where(valid, index, 0.0)), 0).astype(np.intp)
-    chosen = np.take_along_axis(options, picked[None], axis=0)[0]
-    return np.where(valid, chosen, np.nan)  # a NaN makes the call a plain run, which raises
-
-
-class _Layout:
-    """Where each node lives: its slot in the unbatched array, or in the batched one if it depends on
-    a batch leaf; and the interior nodes grouped by (batched, level, op, number of inputs), unbatched
-    groups first, each kind in level order."""
-
-    def __init__(self, tape: Tape, batch: set[Value]) -> None:
-        position = {node: i for i, node in enumerate(tape.nodes)}
-        self.batched = [False] * len(tape.nodes)
-        self.slot = [0] * len(tape.nodes)
-        counts = [0, 0]  # unbatched, batched
-        level = [0] * len(tape.nodes)
-        groups: dict[tuple[bool, int, int, int], Any] = {}  # -> (op, outs, parents, batched inputs)
-        for i, node in enumerate(tape.nodes):
-            parents = [position[p] for p in node.parents]
-            self.batched[i] = node in batch or any(self.batched[p] for p in parents)
-            self.slot[i] = counts[self.batched[i]]
-            counts[self.batched[i]] += 1
-            if not parents:
-                continue
-            level[i] = 1 + max(level[p] for p in parents)
-            key = (self.batched[i], level[i], id(node.op), len(parents))
-            groups.setdefault(key, (node.op, [], [], []))
-            groups[key][1].append(self.slot[i])
-            groups[key][2].append([self.slot[p] for p in parents])
-            groups[key][3].append([self.batched[p] for p in parents])
-        self.sizes = counts
-        ordered = sorted(groups.items(), key=lambda item: item[0][:2])  # unbatched first, then by level
-        self.groups = [_Group(op, outs, parents, key[0], inputs)
-                       for key, (op, outs, parents, inputs) in ordered]
-
-    def indices(self, nodes: list[int], batched: bool) -> Any:
-        """The slots of those of ``nodes`` (positions in the tape) that live in the given array."""
-        return np.array([self.slot[i] for i in nodes if self.batched[i] == batched], dtype=np.intp)
+_data = attrgetter("data")
 
 
 class _NonFinite(ArithmeticError):
     """A NaN or inf appeared: the call becomes a plain run, which raises or returns what the engine does."""
+
+
+class _Program:
+    """A plan's groups bound to value and gradient arrays for one batch width (None: no batch axis).
+
+    The arrays are made once and reused by every call of that width; constants are written once.
+    """
+
+    def __init__(self, plan: Plan, width: int | None, root: tuple[bool, int]) -> None:
+        self.width, self.root = width, root
+        fixed = np.zeros(plan.sizes[0])
+        fixed[plan.constant_slots] = plan.constant_data
+        batch = None if width is None else np.zeros((plan.sizes[1], width))
+        self.vals = (fixed, batch)
+        self.grads = (np.zeros_like(fixed), None if batch is None else np.zeros_like(batch))
+        self.leaves = slice(0, len(plan.leaf_slots))  # the leaves hold the first fixed slots, in order
+        steps = [group.bind(self.vals, self.grads) for group in plan.groups]
+        self.forward = [forward for forward, _ in steps]
+        self.backward = [backward for _, backward in reversed(steps) if backward is not None]
+        self.arrays = [a for a in (*self.vals, *self.grads) if a is not None]
+
+    def run(self, leaf_data: list[float], columns: Any) -> bool:
+        """Forward and backward on these leaf data (and batch columns); False if a value or gradient
+        is not finite."""
+        fixed, batch = self.vals
+        fixed[self.leaves] = leaf_data
+        if columns is not None:
+            batch[:len(columns)] = columns
+        for step in self.forward:
+            step()
+        for grads in self.grads:
+            if grads is not None:
+                grads.fill(0.0)
+        self.grads[self.root[0]][self.root[1]] = 1.0
+        for step in self.backward:
+            step()
+        return all(np.isfinite(a).all() for a in self.arrays)
+
+    def output(self) -> Any:
+        batched, slot = self.root
+        return self.vals[1][slot].copy() if batched else float(self.vals[0][slot])
 
 
 class NumpyCompiled(Compiled):
@@ -264,7 +95,6 @@ class NumpyCompiled(Compiled):
 
     def __init__(self, tape: Tape, batch: list[Value]) -> None:
         super().__init__(tape, "numpy", self._run, state_in_values=False)
-        position = {node: i for i, node in enumerate(tape.nodes)}
         known = set(tape.leaves)
         for leaf in batch:
             if leaf not in known:
@@ -272,31 +102,14 @@ class NumpyCompiled(Compiled):
         self.batch = batch
         batched = set(batch)
         self.tape.wrt = [leaf for leaf in tape.wrt if leaf not in batched]
-        layout = _Layout(tape, batched)
-        self._layout = layout
-        self._groups = layout.groups
-        leaf_positions = [position[leaf] for leaf in tape.leaves if leaf not in batched]
-        self._leaf_slots = [i for i, leaf in enumerate(tape.leaves) if leaf not in batched]
-        self._leaf_index = layout.indices(leaf_positions, False)
-        self._batch_slots = [tape.leaves.index(leaf) for leaf in batch]
-        self._batch_index = layout.indices([position[leaf] for leaf in batch], True)
-        constants = [(i, node.data) for i, node in enumerate(tape.nodes) if type(node) is Constant]
-        self._const_index = layout.indices([i for i, _ in constants], False)
-        self._const_data = np.array([x for _, x in constants], dtype=float)
-        self._wrt_index = layout.indices([position[leaf] for leaf in self.tape.wrt], False)
+        self._layout = plan = Plan(tape, batch)
+        self.groups = plan.groups
+        position = {leaf: i for i, leaf in enumerate(tape.leaves)}
+        self._wrt_index = np.array([position[leaf] for leaf in self.tape.wrt], dtype=np.intp)
         root = len(tape.nodes) - 1
-        self._root = (layout.batched[root], layout.slot[root])
-        self._vals: Any = None
-        self._read = lambda node: self._value(position[node])
-
-    def _value(self, i: int) -> Any:
-        """A node's value in the last run: one per sample (an unbatched node's repeated) with a batch."""
-        fixed, batch = self._vals
-        if self._layout.batched[i]:
-            return batch[self._layout.slot[i]]
-        if batch is None:
-            return fixed[self._layout.slot[i]]
-        return np.full(batch.shape[1], fixed[self._layout.slot[i]])
+        self._root = (bool(plan.batched[root]), int(plan.slot[root]))
+        self._program: _Program | None = None
+        self._positions: dict[Value, int] | None = None
 
     def __call__(self, batch: Mapping[Value, Sequence[float]] | None = None) -> Any:  # type: ignore[override]
         if bool(self.batch) != (batch is not None):
@@ -306,9 +119,11 @@ class NumpyCompiled(Compiled):
             return super().__call__()
         self.tape.check_constants()
         columns = self._columns(batch)
+        self._last_leaf_data = list(map(_data, self.tape.leaves))
+        for leaf, column in zip(self.batch, columns):  # sync() shows the batch's first sample
+            self._last_leaf_data[self.tape.leaves.index(leaf)] = float(column[0])
         try:
-            with np.errstate(all="ignore"):
-                return self._run(columns)
+            return self._run(columns)
         except _NonFinite:
             return self._plain_per_sample(columns)
 
@@ -322,33 +137,36 @@ class NumpyCompiled(Compiled):
         return columns
 
     def _run(self, columns: Any = None) -> Any:
-        leaves = [leaf.data for leaf in self.tape.leaves]
-        fixed = np.empty(self._layout.sizes[0])
-        fixed[self._leaf_index] = [leaves[i] for i in self._leaf_slots]
-        fixed[self._const_index] = self._const_data
-        batch = None if columns is None else np.empty((self._layout.sizes[1], columns.shape[1]))
-        if columns is not None:
-            batch[self._batch_index] = columns
-            self._last_leaf_data = leaves
-            for slot, column in zip(self._batch_slots, columns):
-                self._last_leaf_data[slot] = float(column[0])  # sync() shows the batch's first sample
+        width = None if columns is None else columns.shape[1]
+        program = self._program
+        if program is None or program.width != width:
+            program = self._program = _Program(self._layout, width, self._root)
         with np.errstate(all="ignore"):
-            for group in self._groups:
-                group.forward(fixed, batch)
-            fixed_grads = np.zeros_like(fixed)
-            batch_grads = None if batch is None else np.zeros_like(batch)
-            root_batched, root = self._root  # batched whenever there is a batch: it depends on all leaves
-            (batch_grads if root_batched else fixed_grads)[root] = 1.0
-            for group in reversed(self._groups):
-                group.backward(fixed, batch, fixed_grads, batch_grads)
-        if not (np.isfinite(fixed).all() and np.isfinite(fixed_grads).all() and
-                (batch is None or (np.isfinite(batch).all() and np.isfinite(batch_grads).all()))):
+            finite = program.run(self._last_leaf_data, columns)
+        if not finite:
             raise _NonFinite
-        for leaf, grad in zip(self.tape.wrt, fixed_grads[self._wrt_index].tolist()):
+        grads = program.grads[0][self._wrt_index].tolist()
+        for leaf, grad in zip(self.tape.wrt, grads):
             leaf.grad = grad
-        self._vals = (fixed, batch)
         self._values_current = False
-        return float(fixed[root]) if columns is None else batch[root].copy()
+        self._read = self._value_of
+        return program.output()
+
+    def _value_of(self, node: Value) -> Any:
+        if self._positions is None:  # built on the first read only: value_of is for inspection
+            self._positions = {n: i for i, n in enumerate(self.tape.nodes)}
+        return self._value(self._positions[node])
+
+    def _value(self, i: int) -> Any:
+        """A node's value in the last run: one per sample (an unbatched node's repeated) with a batch."""
+        plan, (fixed, batch) = self._layout, self._program.vals
+        slot = plan.slot[i]
+        if slot < 0:  # a product fused into its sum: computed from its factors
+            a, b = self.tape.nodes[i].parents
+            return self._value_of(a) * self._value_of(b)
+        if plan.batched[i]:
+            return batch[slot].copy()
+        return float(fixed[slot]) if batch is None else np.full(batch.shape[1], fixed[slot])
 
     def _plain_per_sample(self, columns: Any) -> Any:
         """The engine, one sample at a time, summing the wrt gradients: its errors and NaNs exactly."""
@@ -362,10 +180,17 @@ class NumpyCompiled(Compiled):
         for leaf, total in zip(self.tape.wrt, totals):
             leaf.grad = total
         self._values_current = False
-        self._vals = None
+        self._read = None
         return np.array(outputs)
 
 
 def numpy_compiled(tape: Tape, batch: list[Value]) -> NumpyCompiled:
-    """The "numpy" replay of ``tape`` (``compile(output, "numpy", batch=...)`` calls this)."""
+    """The "numpy" replay of ``tape`` (``compile(output, "numpy", batch=...)`` calls this).
+
+    >>> from chainrule import Value
+    >>> x = Value(3.0)
+    >>> step = numpy_compiled(Tape(x * x), [])
+    >>> step(), x.grad
+    (9.0, 6.0)
+    """
     return NumpyCompiled(tape, batch)

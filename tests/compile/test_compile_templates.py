@@ -9,7 +9,7 @@ import math
 import pytest
 
 from chainrule import OPS
-from chainrule.compile.codegen import literal, references
+from chainrule.compile.codegen import _contribution, literal, references
 from chainrule.compile.rules import partials_code
 from chainrule.engine.ops import FLOAT_MATH, OP_FACTORIES, TEMPLATE_FUNCTIONS, power, power_of
 from tests.compile.programs import EXPONENTS, SPECIAL, bits
@@ -88,3 +88,28 @@ def test_every_row_but_select_has_a_template():
     assert all(not op.template.local_grads for op in TEMPLATED if op.constant_partials is not None)
     assert all(op.template.local_grads for op in TEMPLATED if op.constant_partials is None)
     assert set(OP_FACTORIES) == {"pow", "rpow"}
+
+
+@pytest.mark.parametrize("op", TEMPLATED, ids=lambda op: f"{op.name}{op.label}")
+def test_each_contribution_as_written_is_local_times_upstream(op):
+    """The backward writes ``local * upstream`` shorter where that is exact (times ±1.0 dropped, a routing
+    op's choice moved into the branches): bit for bit the product, for every upstream gradient."""
+    rewritten = 0
+    for xs in inputs_for(op):
+        try:
+            out = op.forward(*xs)
+        except Exception:  # noqa: BLE001 - the forward failed: no backward runs
+            continue
+        for j, text in enumerate(partials_code(op) * (len(xs) if op.arity is None else 1)):
+            one = (xs[j],) if op.arity is None else xs
+            local = text.format(*map(literal, one), out=literal(out))
+            written = _contribution(local, "u")
+            rewritten += written != f"{local} * u"
+            for u in EDGE:
+                namespace = {**NAMESPACE, "u": u}
+                want = plain(lambda local=local, namespace=namespace: eval(f"({local}) * u", namespace))
+                got = plain(lambda written=written, namespace=namespace: eval(written, namespace))
+                if got[0] == "ok" == want[0]:
+                    got, want = bits(got[1]), bits(want[1])
+                assert got == want, (op.name, xs, local, u)
+    assert rewritten or op.name not in ("relu", "max", "min", "add", "sub", "neg", "sum")
