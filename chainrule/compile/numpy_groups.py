@@ -131,7 +131,7 @@ class Target:
         if np.unique(flat).size == flat.size:
             return partial(_add_unique, array, idx)
         if array.ndim == 1:
-            return partial(np.add.at, array, idx)
+            return partial(_add_at, array, idx)
         sorting = np.argsort(flat, kind="stable")  # rows: one sorted reduceat (np.add.at is slow on rows)
         targets, starts = np.unique(flat[sorting], return_index=True)
         shape = idx.shape + array.shape[1:]
@@ -146,6 +146,13 @@ def _sum_into(view: Any, contributions: Any) -> None:
     if contributions.shape[:-1] != view.shape:
         contributions = np.broadcast_to(contributions, view.shape + contributions.shape[-1:])
     _reduce(contributions, axis=-1, out=view)
+
+
+def _add_at(array: Any, idx: Any, contributions: Any) -> None:
+    # broadcast first: NumPy 2.4's np.add.at mis-adds a (2,) value at (2, 2) indices
+    if np.shape(contributions) != idx.shape:
+        contributions = np.broadcast_to(contributions, idx.shape)
+    np.add.at(array, idx, contributions)
 
 
 def _add_unique(array: Any, idx: Any, contributions: Any) -> None:

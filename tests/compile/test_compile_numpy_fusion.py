@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import chainrule
 from chainrule import OPS, Value
 from chainrule.compile import compile
-from chainrule.compile.numpy_groups import DotGroup, GridGroup, OpGroup, strided_view
+from chainrule.compile.numpy_groups import DotGroup, GridGroup, OpGroup, Target, strided_view
 from chainrule.engine import topological_order
 from chainrule.nn import GPT, MLP, make_moons
 from tests.compile.programs import build as build_program
@@ -265,3 +265,25 @@ def test_random_programs_over_every_op_with_a_batch_axis_match_per_sample_plain_
     outputs, grads = got[1]
     assert np.allclose(outputs, want_out, rtol=1e-12, atol=1e-300)
     assert np.allclose(grads, want, rtol=1e-12, atol=1e-300 + 1e-13 * max(map(abs, want), default=0))
+
+
+@given(slots=st.lists(st.integers(0, 5), min_size=1, max_size=12), rows=st.integers(1, 3),
+       width=st.sampled_from([None, 3]), reduce_batch=st.booleans(), per_row=st.booleans())
+def test_a_target_adds_every_contribution_where_slots_repeat_and_values_broadcast(
+        slots, rows, width, reduce_batch, per_row):
+    # (np.add.at in NumPy 2.4 mis-adds a value broadcast along the index's last axis: a regression test)
+    cols = len(slots) // rows or 1
+    idx = np.array((slots * rows)[:rows * cols]).reshape(rows, cols)
+    batched_target = width is not None and not reduce_batch
+    grads = np.zeros((6, width) if batched_target else 6)
+    arrays = (None, grads) if batched_target else (grads, None)
+    tail = () if width is None else (width,)
+    values = np.arange(1.0, 1.0 + (rows if per_row else cols) * (width or 1)).reshape((-1, *tail))
+    contributions = values[:, None] if per_row else values  # (rows, 1[, w]) or (cols[, w]): broadcast
+    target = Target(idx, batched_target, reduce_batch=reduce_batch and width is not None)
+    target.bind(arrays)(contributions)
+    want = np.zeros_like(grads)
+    full = np.broadcast_to(contributions, idx.shape + tail)
+    for position in np.ndindex(idx.shape):
+        want[idx[position]] += full[position].sum(axis=-1) if target.reduce_batch else full[position]
+    assert np.array_equal(grads, want)
