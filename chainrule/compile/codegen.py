@@ -310,6 +310,7 @@ def _chunked(generator: _Generator, size: int) -> Program:
         lines = _reads(k, sorted(reads_first[k]), slots, generator.namespace)
         lines += [f"    {statement.text}" for statement in chunk]
         lines += [f"    d[{slots[name]}] = {name}" for name in stores[k]]
+        lines = _registers(lines) if len(reads_first[k] | assigned[k]) > REGISTERS_ABOVE else lines
         sources.append("\n".join([f"def chunk{k}(d):", *_preamble(lines), *lines]))
     outputs = {name: slots[name] for name in generator.outputs}
     return Program(sources, generator.namespace, len(slots), outputs)
@@ -325,9 +326,42 @@ def _reads(k: int, names: list[str], slots: dict[str, int], namespace: dict[str,
     return [f"    {', '.join(names)} = read{k}(d)"]
 
 
-_LOCAL = re.compile(r"\b[vgl]\d+(?:_\d+)?\b")  # the generated variable names: v7, g7, l7_0
+_LOCAL = re.compile(r"\b[vglr]\d+(?:_\d+)?\b")  # the generated variable names: v7, g7, l7_0, r7
+REGISTERS_ABOVE = 255  # a chunk with more variables than this reuses them (_registers)
 FAST_LOCALS = 255  # CPython reads locals 0-255 in one instruction, the others with an EXTENDED_ARG prefix
 WARM_UP = "    for _ in (0, 0, 0, 0, 0, 0, 0, 0):\n        pass"
+
+
+def _registers(lines: list[str]) -> list[str]:
+    """The lines with each variable renamed to a register ``r0``, ``r1``, ... that it holds from its
+    first assignment to its last use; a freed register is reused first. A frame of fewer locals
+    is read from fewer cache lines (the moons step: 14,000 variables, ~4,000 alive at once).
+
+    >>> _registers(["    v0, v1 = read0(d)", "    v2 = v0 * v1", "    v3 = v2 + v0", "    d[5] = v3"])
+    ['    r0, r1 = read0(d)', '    r1 = r0 * r1', '    r0 = r1 + r0', '    d[5] = r0']
+    """
+    last: dict[str, int] = {}
+    for position, line in enumerate(lines):
+        for name in _LOCAL.findall(line):
+            last[name] = position
+    register: dict[str, str] = {}
+    free: list[str] = []
+    made = 0
+    for position, line in enumerate(lines):
+        target, value = line.split(" = ", 1) if " = " in line else ("", line)
+        defined = _LOCAL.findall(target)
+        # a value read here for the last time frees its register for this line's targets (the right
+        # side is evaluated before any target is stored)
+        free += [register[name] for name in dict.fromkeys(_LOCAL.findall(value))
+                 if last[name] == position and name not in defined]
+        for name in defined:
+            if name not in register:
+                if not free:
+                    free.append(f"r{made}")
+                    made += 1
+                register[name] = free.pop()
+        free += [register[name] for name in defined if last[name] == position]
+    return [_LOCAL.sub(lambda match: register[match.group()], line) for line in lines]
 
 
 def _preamble(lines: list[str], fast: int = FAST_LOCALS) -> list[str]:

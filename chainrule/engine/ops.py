@@ -416,7 +416,8 @@ OPS: dict[str, Op] = _table(
        explain_blocked="ReLU routes: its input {x} <= 0, so the gradient is blocked (local 0)",
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x > 0), (0, True))", at_crossing=(0.0,)),
        function="relu", doc="max(0, x); its gradient at 0 is 0 (a kink).", example=((-2.0,), 0.0),
-       template=T("(0.0 if {0} <= 0 else {0})", ("(1.0 if {0} > 0 else 0.0)",))),
+       # the local reads the output (> 0 exactly where the input is): the input need not be kept
+       template=T("(0.0 if {0} <= 0 else {0})", ("(1.0 if {out} > 0 else 0.0)",))),
     Op("abs", "abs", abs, _abs_grad, branch=lambda x: x >= 0, rule="route",
        explain="abs routes by sign: local = sign({x}) = {local}",
        domain=Domain(_BOTH_SIDES_OF_0, "Piecewise((x, x >= 0), (-x, True))", at_crossing=(0.0,)),

@@ -11,7 +11,7 @@ from chainrule import Value, detect_anomaly, nan_on_domain_error
 from chainrule.compile import codegen, compile
 from tests.compile.programs import bits, build, data, outcome, programs
 
-BACKENDS = ["objects", "python", "python, 2-statement chunks"]
+BACKENDS = ["objects", "python", "python, 2-statement chunks", "python, registers"]
 MODES = {"plain": None, "nan": nan_on_domain_error, "anomaly": detect_anomaly}
 
 
@@ -48,8 +48,10 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
     context = MODES[mode]
     chunk = codegen.CHUNK_STATEMENTS
     codegen.CHUNK_STATEMENTS = 2 if "chunks" in backend else chunk
+    registers = codegen.REGISTERS_ABOVE
+    codegen.REGISTERS_ABOVE = 0 if "registers" in backend else registers
     backend = backend.split(",")[0]
-    with context() if context else _nothing(), _restore(chunk):
+    with context() if context else _nothing(), _restore(chunk, registers):
         recorded = outcome(lambda: replayed(program, first, values, wrt_mask, backend))
         if recorded[0] != "ok":  # the recording itself failed on the first data: nothing to replay
             return
@@ -58,14 +60,15 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
 
 
 class _restore:
-    def __init__(self, chunk):
-        self.chunk = chunk
+    def __init__(self, chunk, registers):
+        self.chunk, self.registers = chunk, registers
 
     def __enter__(self):
         return None
 
     def __exit__(self, *exc):
         codegen.CHUNK_STATEMENTS = self.chunk
+        codegen.REGISTERS_ABOVE = self.registers
         return False
 
 
