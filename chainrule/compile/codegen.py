@@ -28,6 +28,7 @@ __all__ = ["Program", "generate", "literal", "references"]
 CHUNK_STATEMENTS = 40_000  # statements per generated function (each chunk boundary costs loads and stores)
 MAX_DEPTH = 24  # deepest fused expression (Python's compiler recurses over nested expressions)
 MAX_TERMS = 64  # longest inline sum of inputs or gradient terms (same reason)
+LEAF_TERMS = 16  # a leaf's gradient terms are added in groups this long as soon as they are known
 
 Expr = tuple[str, frozenset[str]]  # Python source and the variables it reads
 
@@ -106,6 +107,7 @@ class _Generator:
         self.op_names: dict[int, str] = {}
         self.statements: list[_Statement] = []
         self.needs_grad = self._needs_grad()
+        self.summed = [0] * len(self.nodes)  # how many of each node's gradient terms are emitted
         self.fused = self._fusion()
 
     # --- analysis: which gradients are needed, which nodes fuse into their consumer ------------------
@@ -205,6 +207,8 @@ class _Generator:
                 if not self.needs_grad[p]:
                     continue
                 terms[p].append((_contribution(locals_[j], grad[0]), grad[1] | self._local_uses(i, j, exprs)))
+                if not self.parents[p] and len(terms[p]) - self.summed[p] >= LEAF_TERMS:
+                    self._add_terms(p, terms[p])  # a weight's gradient grows as its terms become known
 
     def _locals(self, i: int, node: Any, exprs: list[Expr]) -> list[str]:
         parents = self.parents[i]
@@ -248,13 +252,20 @@ class _Generator:
             self.emit(name, f"{name} = 1.0", frozenset())
         elif len(terms) == 1 and terms[0][0].isidentifier() and not leaf:
             return terms[0]  # one consumer, local gradient 1.0: the same number (up to the sign of 0)
-        else:  # a wrt leaf's gradient starts from 0.0, as in the plain engine: exact, -0.0 included
-            for start in range(0, len(terms), MAX_TERMS):
-                part = terms[start:start + MAX_TERMS]
-                head = f"{name} + " if start else "0.0 + " if leaf else ""
-                uses = frozenset().union(*(u for _, u in part)) | ({name} if start else set())
-                self.emit(name, f"{name} = {head}{' + '.join(t for t, _ in part)}", uses)
+        else:
+            self._add_terms(i, terms)
         return name, frozenset((name,))
+
+    def _add_terms(self, i: int, terms: list[Expr]) -> None:
+        """Emit ``g{i}``'s terms not yet added, left to right as the plain engine's ``+=``; a wrt leaf's
+        gradient starts from 0.0, as in the plain engine (exact, -0.0 included)."""
+        name, leaf = f"g{i}", not self.parents[i]
+        for start in range(self.summed[i], len(terms), MAX_TERMS):
+            part = terms[start:start + MAX_TERMS]
+            head = f"{name} + " if start else "0.0 + " if leaf else ""
+            uses = frozenset().union(*(u for _, u in part)) | ({name} if start else set())
+            self.emit(name, f"{name} = {head}{' + '.join(t for t, _ in part)}", uses)
+        self.summed[i] = len(terms)
 
 
 _ROUTE = re.compile(r"\((-?1\.0|0\.0) if ((?:(?! if | else ).)+) else (-?1\.0|0\.0)\)")

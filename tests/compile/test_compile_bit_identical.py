@@ -11,6 +11,7 @@ from chainrule import Value, detect_anomaly, nan_on_domain_error
 from chainrule.compile import codegen, compile
 from tests.compile.programs import bits, build, data, outcome, programs
 
+# "registers": every chunk reuses its variables, and leaf gradients are added one term at a time
 BACKENDS = ["objects", "python", "python, 2-statement chunks", "python, registers"]
 MODES = {"plain": None, "nan": nan_on_domain_error, "anomaly": detect_anomaly}
 
@@ -48,8 +49,9 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
     context = MODES[mode]
     chunk = codegen.CHUNK_STATEMENTS
     codegen.CHUNK_STATEMENTS = 2 if "chunks" in backend else chunk
-    registers = codegen.REGISTERS_ABOVE
-    codegen.REGISTERS_ABOVE = 0 if "registers" in backend else registers
+    registers = codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS
+    if "registers" in backend:
+        codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS = 0, 1
     backend = backend.split(",")[0]
     with context() if context else _nothing(), _restore(chunk, registers):
         recorded = outcome(lambda: replayed(program, first, values, wrt_mask, backend))
@@ -68,7 +70,7 @@ class _restore:
 
     def __exit__(self, *exc):
         codegen.CHUNK_STATEMENTS = self.chunk
-        codegen.REGISTERS_ABOVE = self.registers
+        codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS = self.registers
         return False
 
 
