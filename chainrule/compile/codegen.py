@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from string import Formatter
 from typing import Any
@@ -66,7 +67,12 @@ def references(text: str) -> list[str]:
     >>> references("({0} if {0} >= {1} else {out})")
     ['0', '0', '1', 'out']
     """
-    return [name for _, name, _, _ in Formatter().parse(text) if name is not None]
+    return list(_references(text))
+
+
+@lru_cache(maxsize=4096)
+def _references(text: str) -> tuple[str, ...]:  # a few templates, asked about for every node
+    return tuple(name for _, name, _, _ in Formatter().parse(text) if name is not None)
 
 
 def generate(tape: Any, chunk_statements: int | None = None) -> Program:
@@ -138,8 +144,8 @@ class _Generator:
             if not self._inline_forward(i):
                 continue
             template = forward_code(self.nodes[i].op)
-            needed = {name for text in self._needed_locals(i) for name in references(text)}
-            forward = references(template.forward)
+            needed = {name for text in self._needed_locals(i) for name in _references(text)}
+            forward = _references(template.forward)
             for j, p in enumerate(parents):
                 once = bool(template.join) or forward.count(str(j)) == 1
                 single = uses[p] == 1 and once and depth[p] < MAX_DEPTH
@@ -158,7 +164,7 @@ class _Generator:
     def _fusable(self, i: int) -> bool:
         if i in self.keep or not self._inline_forward(i) or partials_code(self.nodes[i].op) is None:
             return False  # a rule call reads the node's value by name
-        return not any("out" in references(text) for text in self._needed_locals(i))
+        return not any("out" in _references(text) for text in self._needed_locals(i))
 
     # --- emission ---------------------------------------------------------------------------------
     def emit(self, target: str | tuple[str, ...], text: str, uses: frozenset[str]) -> None:
@@ -238,7 +244,7 @@ class _Generator:
         nary = node.op.arity is None
         text = partials[0] if nary else partials[j]
         uses: set[str] = set()
-        for name in references(text):
+        for name in _references(text):
             if name == "out":
                 uses.add(f"v{i}")
             else:
@@ -338,6 +344,7 @@ def _reads(k: int, names: list[str], slots: dict[str, int], namespace: dict[str,
 
 
 _LOCAL = re.compile(r"\b[vglr]\d+(?:_\d+)?\b")  # the generated variable names: v7, g7, l7_0, r7
+_NAME = re.compile(f"({_LOCAL.pattern})")
 REGISTERS_ABOVE = 255  # a chunk with more variables than this reuses them (_registers)
 FAST_LOCALS = 255  # CPython reads locals 0-255 in one instruction, the others with an EXTENDED_ARG prefix
 WARM_UP = "    for _ in (0, 0, 0, 0, 0, 0, 0, 0):\n        pass"
@@ -351,19 +358,18 @@ def _registers(lines: list[str]) -> list[str]:
     >>> _registers(["    v0, v1 = read0(d)", "    v2 = v0 * v1", "    v3 = v2 + v0", "    d[5] = v3"])
     ['    r0, r1 = read0(d)', '    r1 = r0 * r1', '    r0 = r1 + r0', '    d[5] = r0']
     """
+    pieces = [_NAME.split(line) for line in lines]  # odd positions hold the variable names
+    names = [_sides(piece) for piece in pieces]
     last: dict[str, int] = {}
-    for position, line in enumerate(lines):
-        for name in _LOCAL.findall(line):
-            last[name] = position
+    for position, (defined, used) in enumerate(names):
+        last.update(dict.fromkeys(used + defined, position))
     register: dict[str, str] = {}
     free: list[str] = []
     made = 0
-    for position, line in enumerate(lines):
-        target, value = line.split(" = ", 1) if " = " in line else ("", line)
-        defined = _LOCAL.findall(target)
+    for position, (defined, used) in enumerate(names):
         # a value read here for the last time frees its register for this line's targets (the right
         # side is evaluated before any target is stored)
-        free += [register[name] for name in dict.fromkeys(_LOCAL.findall(value))
+        free += [register[name] for name in dict.fromkeys(used)
                  if last[name] == position and name not in defined]
         for name in defined:
             if name not in register:
@@ -372,7 +378,17 @@ def _registers(lines: list[str]) -> list[str]:
                     made += 1
                 register[name] = free.pop()
         free += [register[name] for name in defined if last[name] == position]
-    return [_LOCAL.sub(lambda match: register[match.group()], line) for line in lines]
+    for piece in pieces:
+        piece[1::2] = map(register.__getitem__, piece[1::2])
+    return ["".join(piece) for piece in pieces]
+
+
+def _sides(piece: list[str]) -> tuple[list[str], list[str]]:
+    """The variables a split line assigns (left of its first `` = ``) and reads (the rest)."""
+    for k in range(0, len(piece), 2):
+        if " = " in piece[k]:
+            return piece[1:k:2], piece[k + 1::2]
+    return [], piece[1::2]
 
 
 def _preamble(lines: list[str], fast: int = FAST_LOCALS) -> list[str]:
