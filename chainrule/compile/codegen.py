@@ -282,8 +282,8 @@ def _contribution(local: str, upstream: str) -> str:
     branch of a routing op's local (relu, max, min) ``(1.0 if c else 0.0)``; times 0.0 stays a
     product (0.0 * inf is nan, 0.0 * -2.0 is -0.0).
 
-    >>> _contribution("(1.0 if v3 > 0 else 0.0)", "g5")
-    '(g5 if v3 > 0 else 0.0 * g5)'
+    >>> _contribution("(1.0 if v3 > 0.0 else 0.0)", "g5")
+    '(g5 if v3 > 0.0 else 0.0 * g5)'
     >>> _contribution("(1.0 if v3 > 0 else -1.0 if v3 < 0 else 0.0)", "g5")
     '(1.0 if v3 > 0 else -1.0 if v3 < 0 else 0.0) * g5'
     """
