@@ -4,8 +4,9 @@ Values live in two arrays, ``fixed`` (one number per node) and ``batch`` (one ro
 depends on a batch leaf, one column per sample); gradients in two arrays of the same shapes. A group
 reads its inputs through :class:`Source` index arrays, writes its outputs to a contiguous block of
 slots (so its output and upstream gradient are views, never copies) and adds each input's
-contributions through a :class:`Target`. Where an index array is a contiguous range, reading is a
-view and adding an in-place ``+=`` on one.
+contributions through a :class:`Target`. Where an index array steps evenly (a block of slots, a
+matrix's columns), reading is a view and adding an in-place ``+=`` on one; where nothing else adds
+into an input's slots, its contributions are computed straight into them.
 
 - :class:`OpGroup`: nodes of one op; ``forward(*inputs)`` and ``local * upstream`` per input.
 - :class:`DotGroup`: n-ary sums whose terms include single-use products ``a * b``, fused: the
@@ -23,25 +24,41 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.compile.numpy_rules import op_functions
+from chainrule.compile.numpy_rules import op_functions, writes_out
 
 Arrays = tuple[Any, Any]  # (fixed, batch): batch is None without a batch axis
 Step = Callable[[], None]
 
 
-def contiguous_view(array: Any, idx: Any) -> Any:
-    """``array[idx]`` as a view when ``idx`` is a contiguous increasing range, else None.
+def strided_view(array: Any, idx: Any, writable: bool = False) -> Any:
+    """``array[idx]`` as a view when ``idx`` steps evenly along each of its axes (a block, the
+    columns of a matrix, one slot repeated), else None. A writable view names each slot once.
 
-    >>> a = np.arange(6.0)
-    >>> contiguous_view(a, np.array([[2, 3], [4, 5]])), contiguous_view(a, np.array([1, 3]))
-    (array([[2., 3.],
+    >>> a = np.arange(8.0)
+    >>> strided_view(a, np.array([[0, 1], [4, 5]])), strided_view(a, np.array([1, 3, 4]))
+    (array([[0., 1.],
            [4., 5.]]), None)
+    >>> strided_view(a, np.array([2, 2, 2])), strided_view(a, np.array([2, 2]), writable=True)
+    (array([2., 2., 2.]), None)
     """
-    flat = idx.reshape(-1)
-    start = int(flat[0]) if flat.size else 0
-    if not np.array_equal(flat, np.arange(start, start + flat.size)):
+    if idx.size == 0 or idx.ndim == 0:
         return None
-    return array[start:start + flat.size].reshape(idx.shape + array.shape[1:])
+    start = int(idx.flat[0])
+    corner = [0] * idx.ndim
+    steps = [int(idx[tuple(corner[:d] + [1] + corner[d + 1:])]) - start if idx.shape[d] > 1 else 0
+             for d in range(idx.ndim)]
+    if min(steps) < 0:
+        return None
+    expected = start + sum(np.arange(n).reshape((-1,) + (1,) * (idx.ndim - d - 1)) * step
+                           for d, (n, step) in enumerate(zip(idx.shape, steps)))
+    if not np.array_equal(idx, np.broadcast_to(expected, idx.shape)):
+        return None
+    if writable and np.unique(idx).size != idx.size:
+        return None
+    row = array.strides[0]
+    return np.lib.stride_tricks.as_strided(array[start:], idx.shape + array.shape[1:],
+                                           tuple(step * row for step in steps) + array.strides[1:],
+                                           writeable=writable)
 
 
 class Source:
@@ -62,7 +79,7 @@ class Source:
     def bind(self, vals: Arrays) -> Callable[[], Any]:
         """A function of no arguments that returns the input's current values."""
         array = vals[self.batched]
-        view = contiguous_view(array, self.idx)
+        view = strided_view(array, self.idx)
         if view is not None:
             view = view[..., None] if self.broadcast else view
             return lambda: view
@@ -73,7 +90,8 @@ class Target:
     """Where a group adds one input's gradient contributions: ``idx`` into the fixed or batch grads.
 
     ``reduce_batch``: contributions carry a batch axis that the (fixed) input's gradient sums over.
-    Repeated positions (a parent used twice) add up.
+    Repeated positions (a parent used twice) add up. ``sole``: nothing else adds into these slots,
+    each is named once, so contributions are written, not added (the plan sets it).
 
     >>> grads = np.zeros(3)
     >>> add = Target(np.array([2, 0, 2]), batched=False).bind((grads, None))
@@ -81,20 +99,31 @@ class Target:
     array([5., 0., 2.])
     """
 
-    __slots__ = ("idx", "batched", "reduce_batch")
+    __slots__ = ("idx", "batched", "reduce_batch", "sole")
 
     def __init__(self, idx: Any, batched: bool, reduce_batch: bool = False) -> None:
-        self.idx, self.batched, self.reduce_batch = idx, batched, reduce_batch
+        self.idx, self.batched, self.reduce_batch, self.sole = idx, batched, reduce_batch, False
 
     def bind(self, grads: Arrays) -> Callable[[Any], None]:
         """A function that adds one array of contributions (broadcast to the index's shape)."""
-        add = self._adder(grads[self.batched])
+        array = grads[self.batched]
+        view = strided_view(array, self.idx, writable=True)
+        if view is not None and self.sole:
+            if self.reduce_batch:
+                return partial(_sum_into, view)
+            return partial(np.copyto, view)
+        add = self._adder(array, view)
         if self.reduce_batch:
             return lambda contributions: add(contributions.sum(axis=-1))
         return add
 
-    def _adder(self, array: Any) -> Callable[[Any], None]:
-        view = contiguous_view(array, self.idx)
+    def into(self, grads: Arrays) -> Any:
+        """The gradient slots as a view to compute contributions into (``out=``), if ``sole`` allows."""
+        if not self.sole or self.reduce_batch:
+            return None
+        return strided_view(grads[self.batched], self.idx, writable=True)
+
+    def _adder(self, array: Any, view: Any) -> Callable[[Any], None]:
         if view is not None:
             return partial(np.add, view, out=view)
         idx, flat = self.idx, self.idx.reshape(-1)
@@ -110,6 +139,12 @@ class Target:
             rows = np.broadcast_to(contributions, shape).reshape(flat.size, -1)
             array[targets] += np.add.reduceat(rows[sorting], starts, axis=0)
         return add_rows
+
+
+def _sum_into(view: Any, contributions: Any) -> None:
+    if contributions.shape[:-1] != view.shape:
+        contributions = np.broadcast_to(contributions, view.shape + contributions.shape[-1:])
+    np.sum(contributions, axis=-1, out=view)
 
 
 def _add_unique(array: Any, idx: Any, contributions: Any) -> None:
@@ -137,28 +172,51 @@ class OpGroup:
                  targets: list[Target | None], grad_out: bool) -> None:
         self.op, self.out, self.sources, self.targets, self.grad_out = op, out, sources, targets, grad_out
 
+    def all_targets(self) -> list[Target | None]:
+        """Every place the group adds gradients (None where no gradient is needed)."""
+        return list(self.targets)
+
+    def all_sources(self) -> list[Source]:
+        """Every place the group reads."""
+        return list(self.sources)
+
     def bind(self, vals: Arrays, grads: Arrays) -> tuple[Step, Step | None]:
         """The group's forward and backward steps over these arrays (backward None: no gradient needed)."""
         out, gout = _out_views(self.out, vals, grads)
         reads = [source.bind(vals) for source in self.sources]
-        adds = [None if target is None else target.bind(grads) for target in self.targets]
+        delivers = [_deliver(target, grads, gout) for target in self.targets]
         forward, local_grads = op_functions(self.op)
-        ufunc = isinstance(forward, np.ufunc) and forward.nin == len(reads)
+        into = writes_out(forward, len(reads))
         saved: list[Any] = []
 
         def run_forward() -> None:
-            xs = [read() for read in reads]
-            if ufunc:
+            xs = saved[:] = [read() for read in reads]  # backward's local gradients need the inputs
+            if into:
                 forward(*xs, out=out)
             else:
                 out[...] = forward(*xs)
-            saved[:] = xs  # backward's local gradients need the inputs
 
         def run_backward() -> None:
-            for add, local in zip(adds, local_grads(out, *saved)):
-                if add is not None:
-                    add(gout if isinstance(local, float) and local == 1.0 else local * gout)
+            for deliver, local in zip(delivers, local_grads(out, *saved)):
+                if deliver is not None:
+                    deliver(local)
         return run_forward, (run_backward if self.grad_out else None)
+
+
+def _deliver(target: Target | None, grads: Arrays, gout: Any) -> Callable[[Any], None] | None:
+    """A function that gives the input ``local * upstream`` (written into its slots where it is sole)."""
+    if target is None:
+        return None
+    into, add = target.into(grads), target.bind(grads)
+
+    def deliver(local: Any) -> None:
+        if isinstance(local, float) and local == 1.0:  # a constant partial of 1: the upstream as it is
+            add(gout)
+        elif into is not None:
+            np.multiply(local, gout, out=into)
+        else:
+            add(local * gout)
+    return deliver
 
 
 class Terms:
@@ -189,6 +247,14 @@ class DotGroup:
         self.out, self.a, self.b, self.plain, self.rows, self.grad_out = out, a, b, plain, rows, grad_out
         self.count = (0 if a is None else a.source.idx.shape[0]) + sum(t.source.idx.shape[0] for t in plain)
 
+    def all_targets(self) -> list[Target | None]:
+        """Every place the group adds gradients (None where no gradient is needed)."""
+        return [t.target for t in ([self.a, self.b] if self.a and self.b else []) + self.plain]
+
+    def all_sources(self) -> list[Source]:
+        """Every place the group reads."""
+        return [t.source for t in ([self.a, self.b] if self.a and self.b else []) + self.plain]
+
     def bind(self, vals: Arrays, grads: Arrays) -> tuple[Step, Step | None]:
         """The group's forward and backward steps over these arrays (backward None: no gradient needed)."""
         out, gout = _out_views(self.out, vals, grads)
@@ -216,7 +282,7 @@ class DotGroup:
         if self.a is None or self.b is None:
             return _nothing, _nothing
         read_a, read_b = self.a.source.bind(vals), self.b.source.bind(vals)
-        add_a, add_b = _bind_target(self.a.target, grads), _bind_target(self.b.target, grads)
+        deliver_a, deliver_b = _deliver(self.a.target, grads, gout), _deliver(self.b.target, grads, gout)
         rows = self.rows
         into = buffer[rows] if isinstance(rows, slice) else None
         saved: list[Any] = []
@@ -230,11 +296,19 @@ class DotGroup:
 
         def backward() -> None:
             a, b = saved
-            if add_a is not None:
-                add_a(gout * b)
-            if add_b is not None:
-                add_b(gout * a)
+            if deliver_a is not None:
+                deliver_a(b)
+            if deliver_b is not None:
+                deliver_b(a)
         return forward, backward
+
+
+def _summed(source: Source, vals: Arrays) -> Callable[[], Any]:
+    """Read terms ``(count, ...)`` summed over the count (a single term read as it is)."""
+    if source.idx.shape[0] == 1:
+        return Source(source.idx[0], source.batched, source.broadcast).bind(vals)
+    read = source.bind(vals)
+    return lambda: read().sum(axis=0)
 
 
 def _nothing() -> None:
@@ -265,26 +339,36 @@ class GridGroup:
         self.out, self.n_i, self.a, self.b, self.grad_out = out, n_i, a, b, grad_out
         self.row_terms, self.node_terms = rows, nodes
 
+    def all_targets(self) -> list[Target | None]:
+        """Every place the group adds gradients (None where no gradient is needed)."""
+        return [t.target for t in [self.a, self.b, *self.row_terms, *self.node_terms]]
+
+    def all_sources(self) -> list[Source]:
+        """Every place the group reads."""
+        return [t.source for t in [self.a, self.b, *self.row_terms, *self.node_terms]]
+
     def bind(self, vals: Arrays, grads: Arrays) -> tuple[Step, Step | None]:
         """The group's forward and backward steps over these arrays (backward None: no gradient needed)."""
         out, gout = _out_views(self.out, vals, grads)
         out2, gout2 = out.reshape(self.n_i, -1), gout.reshape(self.n_i, -1)
         read_a, read_b = self.a.source.bind(vals), self.b.source.bind(vals)
         products = self.b.source.idx.shape[0]
-        others = [(True, t.source.bind(vals)) for t in self.row_terms]
-        others += [(False, t.source.bind(vals)) for t in self.node_terms]
+        others = [(True, _summed(t.source, vals)) for t in self.row_terms]
+        others += [(False, _summed(t.source, vals)) for t in self.node_terms]
         saved: list[Any] = []
 
         def run_forward() -> None:
             a, b = saved[:] = read_a(), read_b().reshape(products, -1)
             np.matmul(a, b, out=out2)
             for by_row, read in others:
-                (out2 if by_row else out).__iadd__(read().sum(axis=0))
+                (out2 if by_row else out).__iadd__(read())
         return run_forward, (self._backward(grads, gout, gout2, saved) if self.grad_out else None)
 
     def _backward(self, grads: Arrays, gout: Any, gout2: Any, saved: list[Any]) -> Step:
         add_a, add_b = _bind_target(self.a.target, grads), _bind_target(self.b.target, grads)
         b_shape = self.b.source.idx.shape + gout.shape[1:]
+        into_b = None if self.b.target is None else self.b.target.into(grads)
+        into_b = into_b.reshape(b_shape[0], -1) if into_b is not None and into_b.flags.c_contiguous else None
         row_adds = [add for add in (_bind_target(t.target, grads) for t in self.row_terms) if add]
         node_adds = [add for add in (_bind_target(t.target, grads) for t in self.node_terms) if add]
 
@@ -292,7 +376,9 @@ class GridGroup:
             a, b = saved
             if add_a is not None:
                 add_a(gout2 @ b.T)
-            if add_b is not None:
+            if into_b is not None:
+                np.matmul(a.T, gout2, out=into_b)
+            elif add_b is not None:
                 add_b((a.T @ gout2).reshape(b_shape))
             if row_adds:
                 by_row = gout2.sum(axis=1, keepdims=True)

@@ -53,7 +53,7 @@ class Plan:
     (['DotGroup'], [0, 1, -1, 2, 3, -1, 4, 5])
     """
 
-    def __init__(self, tape: Tape, batch: Sequence[Value]) -> None:
+    def __init__(self, tape: Tape, batch: Sequence[Value], leaf_order: Sequence[int] | None = None) -> None:
         nodes = tape.nodes
         position = {node: i for i, node in enumerate(nodes)}
         self.parents = [[position[p] for p in node.parents] for node in nodes]
@@ -67,15 +67,45 @@ class Plan:
             self.needs_grad[i] = i in wrt or any(self.needs_grad[p] for p in self._inputs(i, inputs))
         self.slot = [-1] * len(nodes)
         self.sizes = [0, 0]  # fixed, batch
-        self.leaf_slots = self._place([position[leaf] for leaf in tape.leaves], False)
+        leaves = [position[leaf] for leaf in tape.leaves]
+        self._place([leaves[k] for k in leaf_order] if leaf_order else leaves, False)
+        self.leaf_slots = np.array([self.slot[i] for i in leaves], dtype=np.intp)  # by tape.leaves
         self._place([position[leaf] for leaf in batch], True)  # a batch leaf's fixed slot is a dummy
         self.constants = [i for i, node in enumerate(nodes) if type(node) is Constant]
         self.constant_slots = self._place(self.constants, False)
         self.constant_data = np.array([nodes[i].data for i in self.constants], dtype=float)
         self.groups = [self._group(key[0], key[2] == "sum", members) for key, members in self._grouped()]
+        self._mark_sole()
         self.slot = np.array(self.slot, dtype=np.int32)  # 5 bytes a node are kept, not lists
         self.batched = np.array(self.batched, dtype=bool)
         del self.parents, self.ops, self.sums, self.needs_grad, self.fused
+
+    def preferred_leaf_order(self) -> list[int]:
+        """The leaves (positions in ``tape.leaves``) in the order the groups first read them: placed in
+        that order, a layer's weight matrix, its biases and an L2 term over the parameters are views.
+
+        >>> from chainrule import Value
+        >>> a, b = Value(1.0), Value(2.0)
+        >>> Plan(Tape(a + (b * 3).exp()), []).preferred_leaf_order()  # tape.leaves: [a, b]
+        [1, 0]
+        """
+        owner = np.full(self.sizes[0], -1)
+        owner[self.leaf_slots] = np.arange(len(self.leaf_slots))
+        read = [owner[source.idx.reshape(-1)] for group in self.groups for source in group.all_sources()
+                if not source.batched]
+        order = np.concatenate([*read, np.arange(len(self.leaf_slots))])
+        order = order[order >= 0]
+        _, first = np.unique(order, return_index=True)
+        return order[np.sort(first)].tolist()
+
+    def _mark_sole(self) -> None:
+        """Targets whose slots get nothing from any other target, once each: written, not added."""
+        counts = [np.zeros(size, dtype=np.intp) for size in self.sizes]
+        targets = [t for group in self.groups for t in group.all_targets() if t is not None]
+        for target in targets:
+            np.add.at(counts[target.batched], target.idx.reshape(-1), 1)
+        for target in targets:
+            target.sole = bool((counts[target.batched][target.idx] == 1).all())
 
     def _inputs(self, i: int, parents: list[int]) -> list[int]:
         """What node i is computed from: a fused sum's factors and other terms, else its parents."""

@@ -31,6 +31,10 @@ def _min_first(a: Any, b: Any) -> Any:
     return (a <= b) | np.isnan(a)  # floats.min_takes_first
 
 
+def _relu(x: Any, out: Any = None) -> Any:
+    return np.maximum(x, 0.0, out=out)  # NaN stays NaN, as floats.relu; -0.0 may stay -0.0 (equal to 0)
+
+
 def _power_rule(k: float) -> Rule:
     def slope(out: Any, x: Any) -> tuple[Any]:
         if k == 0:
@@ -52,7 +56,7 @@ NUMPY_RULES: dict[str, Rule] = {
     "sigmoid": (_sigmoid, lambda out, x: (out * (1 - out),)),
     "sin": (np.sin, lambda out, x: (np.cos(x),)),
     "cos": (np.cos, lambda out, x: (-np.sin(x),)),
-    "relu": (lambda x: np.where(x <= 0, 0.0, x), lambda out, x: (np.where(x > 0, 1.0, 0.0),)),
+    "relu": (_relu, lambda out, x: (x > 0,)),  # True/False multiply as 1.0/0.0 do
     "abs": (np.abs, lambda out, x: (np.sign(x),)),
     "sqrt": (np.sqrt, lambda out, x: (np.where(out == 0, np.inf, 0.5 / out),)),
     "max": (lambda a, b: np.where(_max_first(a, b), a, b),
@@ -60,6 +64,15 @@ NUMPY_RULES: dict[str, Rule] = {
     "min": (lambda a, b: np.where(_min_first(a, b), a, b),
             lambda out, a, b: (1.0 * _min_first(a, b), 1.0 - _min_first(a, b))),
 }
+
+
+def writes_out(forward: Callable[..., Any], arity: int) -> bool:
+    """True if ``forward(*inputs, out=array)`` computes into ``array`` (a ufunc, or relu).
+
+    >>> writes_out(np.add, 2), writes_out(np.add, 3), writes_out(_sigmoid, 1)
+    (True, False, False)
+    """
+    return (isinstance(forward, np.ufunc) and forward.nin == arity) or (forward is _relu and arity == 1)
 
 
 def numpy_rule(op: Any) -> Rule | None:

@@ -53,7 +53,8 @@ class _Program:
         batch = None if width is None else np.zeros((plan.sizes[1], width))
         self.vals = (fixed, batch)
         self.grads = (np.zeros_like(fixed), None if batch is None else np.zeros_like(batch))
-        self.leaves = slice(0, len(plan.leaf_slots))  # the leaves hold the first fixed slots, in order
+        slots = plan.leaf_slots  # the leaves hold the first fixed slots
+        self.leaves = slice(0, len(slots)) if np.array_equal(slots, np.arange(len(slots))) else slots
         steps = [group.bind(self.vals, self.grads) for group in plan.groups]
         self.forward = [forward for forward, _ in steps]
         self.backward = [backward for _, backward in reversed(steps) if backward is not None]
@@ -102,10 +103,13 @@ class NumpyCompiled(Compiled):
         self.batch = batch
         batched = set(batch)
         self.tape.wrt = [leaf for leaf in tape.wrt if leaf not in batched]
-        self._layout = plan = Plan(tape, batch)
-        self.groups = plan.groups
+        plan = Plan(tape, batch)
+        order = plan.preferred_leaf_order()
+        if order != sorted(order):  # lay the leaves out again, in the order the groups read them
+            plan = Plan(tape, batch, order)
+        self._layout, self.groups = plan, plan.groups
         position = {leaf: i for i, leaf in enumerate(tape.leaves)}
-        self._wrt_index = np.array([position[leaf] for leaf in self.tape.wrt], dtype=np.intp)
+        self._wrt_index = plan.leaf_slots[[position[leaf] for leaf in self.tape.wrt]]
         root = len(tape.nodes) - 1
         self._root = (bool(plan.batched[root]), int(plan.slot[root]))
         self._program: _Program | None = None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import chainrule
 from chainrule import OPS, Value
 from chainrule.compile import compile
-from chainrule.compile.numpy_groups import DotGroup, GridGroup, OpGroup
+from chainrule.compile.numpy_groups import DotGroup, GridGroup, OpGroup, strided_view
 from chainrule.engine import topological_order
 from chainrule.nn import GPT, MLP, make_moons
 
@@ -76,7 +76,10 @@ def test_the_batch_axis_runs_each_dense_layer_as_one_matrix_product():
     x0, x1, y = Value(0.0), Value(0.0), Value(1.0)
     per_sample = (1 - y * model([x0, x1])).relu() + 1e-3 * chainrule.sum(p * p for p in params)
     step = compile(per_sample, "numpy", batch=[x0, x1, y], wrt=params)
-    assert [type(g) for g in step.groups].count(GridGroup) == 3
+    grids = [g for g in step.groups if isinstance(g, GridGroup)]
+    assert len(grids) == 3
+    fixed = np.zeros(step._layout.sizes[0])  # the leaves are laid out so each weight matrix is a view
+    assert all(strided_view(fixed, g.a.source.idx) is not None for g in grids)
     signs = [2.0 * label - 1 for label in labels]
     outputs = step({x0: [p[0] for p in points], x1: [p[1] for p in points], y: signs})
     got = [p.grad for p in params]
@@ -210,3 +213,25 @@ def test_a_non_finite_sample_in_a_batch_falls_back_to_per_sample_plain_runs():
     step = compile(chainrule.sum([w * x, w * w]), "numpy", batch=[x], wrt=[w])
     outputs = step({x: [1.0, math.inf]})
     assert outputs[0] == 6.0 and outputs[1] == math.inf and w.grad == math.inf
+
+
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), start=st.integers(0, 5),
+       steps=st.lists(st.integers(0, 3), min_size=3, max_size=3), scramble=st.booleans())
+def test_a_strided_view_is_what_fancy_indexing_reads_and_a_writable_one_names_each_slot_once(
+        shape, start, steps, scramble):
+    idx = start + sum(np.arange(n).reshape((-1,) + (1,) * (len(shape) - d - 1)) * step
+                      for d, (n, step) in enumerate(zip(shape, steps)))
+    idx = np.broadcast_to(idx, shape).copy()
+    if scramble and idx.size > 1:
+        idx.reshape(-1)[[0, -1]] = idx.reshape(-1)[[-1, 0]]
+    array = np.arange(100.0).reshape(50, 2)
+    view = strided_view(array, idx)
+    if not scramble:
+        assert view is not None
+    if view is not None:
+        assert np.array_equal(view, array[idx])
+    writable = strided_view(array, idx, writable=True)
+    if writable is not None:
+        assert np.unique(idx).size == idx.size
+        writable += 1.0
+        assert np.array_equal(array[idx], np.arange(100.0).reshape(50, 2)[idx] + 1.0)

@@ -29,12 +29,13 @@ def test_every_public_function_and_class_has_a_runnable_example(module: str) -> 
 
 
 CHAIN_RULE = {("engine/graph.py", "backpropagate"), ("engine/graph.py", "_float_pass"),
-              ("compile/objects.py", "_backward")}
+              *(("compile/objects.py", f"_backward_{kind}") for kind in (
+                  "mul", "constant1", "constant2", "constant_n", "relu", "tanh", "exp", "sigmoid"))}
 
 
 def test_gradients_are_accumulated_only_where_the_chain_rule_is_applied() -> None:
     """Every ``x.grad += ...`` sits in graph.py's backpropagate (or its float hot path), or in the
-    objects replay's backward (chainrule.compile), which re-applies it over a recorded order."""
+    objects replay's backward loops (chainrule.compile), which re-apply it per kind of op."""
     package = Path(chainrule.__file__).parent
 
     def accumulations(tree: ast.AST) -> set[int]:
