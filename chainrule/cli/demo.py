@@ -36,6 +36,7 @@ class DemoResult:
     ...                     8.0, 9.5, History())
     >>> print(result.summary())
     training accuracy 100.0% (loss 0.0100) on 100 moons points after 100 steps, trained in 8.00 s
+    (every step rebuilt)
     decision boundary: out/decision-boundary.png
     one neuron's graph: out/neuron.svg
     """
@@ -53,9 +54,13 @@ class DemoResult:
 
     def summary(self) -> str:
         """The lines the demo prints."""
+        backend = self.history.replayed_by
+        how = ("every step rebuilt" if backend is None else
+               f"2 rebuilt steps, then replayed by chainrule.compile {backend!r}")
         return "\n".join([
             (f"training accuracy {self.accuracy:.1%} (loss {self.loss:.4f}) on {self.samples} moons points"
              f" after {self.steps} steps, trained in {self.train_seconds:.2f} s"),
+            f"({how})",
             f"decision boundary: {self.boundary_png}",
             f"one neuron's graph: {self.neuron_svg}",
         ])
@@ -67,8 +72,9 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
 
     ``out_dir`` is created if needed; None picks a new ``./chainrule-demo`` (``-2``, ``-3``, ... if
     taken). ``quiet`` hides the progress bar and the summary. The full-batch step is recorded and
-    replayed (``chainrule.compile``) after two rebuilt steps; ``compile=False`` rebuilds every step
-    (the same numbers, more slowly).
+    replayed (``chainrule.compile``) after two rebuilt steps when the run is long enough to repay
+    that (from 10 steps: see :func:`~chainrule.nn.train`); ``compile=False`` rebuilds every step
+    (the same numbers).
 
     >>> import tempfile
     >>> result = run_demo(tempfile.mkdtemp(), steps=1, samples=6, quiet=True)

@@ -219,7 +219,8 @@ def _demo(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sub.add_argument("--no-compile", action="store_true",
                      help="rebuild the graph every step instead of replaying a compiled step "
-                          "(the same numbers, slower)")
+                          "from the third on (the same numbers, slower; runs under 10 steps "
+                          "are rebuilt anyway)")
     return sub
 
 

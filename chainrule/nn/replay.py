@@ -2,14 +2,15 @@
 
 :func:`~chainrule.nn.train` rebuilds its first two steps; if both graphs have the same structure,
 the same parameters in the same places and the same baked-in data, the second is compiled and
-replayed from then on, bit for bit what rebuilding gives. If building a probe step's graph read a
-Value's number through the number protocol (``float(v)``, ``v.item()``, ``round``, a format spec, or
-``<``/``>`` as in builtin ``max(a, b)``: see :mod:`chainrule.engine.reads`), a Python branch may hang
-on it, so nothing is compiled and every step is rebuilt (with one RuntimeWarning). A branch on the
-``.data`` attribute itself cannot be seen: use the table's ops (``maximum``, ``relu``, ``abs``) instead.
-With mini-batches, each sample's numbers
-and each label enter as leaves that the replay refills (only when the model and loss accept them;
-otherwise, and for a last batch of another size, steps are rebuilt as before).
+replayed from then on, bit for bit what rebuilding gives (``train`` does this only when the run is
+long enough to repay the probing and the recording: :func:`replay_backend`). If building a probe
+step's graph read a Value's number through the number protocol (``float(v)``, ``v.item()``,
+``round``, a format spec, or ``<``/``>`` as in builtin ``max(a, b)``: see
+:mod:`chainrule.engine.reads`), a Python branch may hang on it, so nothing is compiled and every
+step is rebuilt (with one RuntimeWarning). A branch on the ``.data`` attribute itself cannot be
+seen: use the table's ops (``maximum``, ``relu``, ``abs``) instead. With mini-batches, each
+sample's numbers and each label enter as leaves that the replay refills (only when the model and
+loss accept them; otherwise, and for a last batch of another size, steps are rebuilt as before).
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ from typing import Any
 
 from chainrule.compile import Compiled, fingerprint
 from chainrule.compile import compile as compile_graph
+from chainrule.compile.compiled import MAX_PYTHON_NODES
 from chainrule.engine import Constant, Value, topological_order
 from chainrule.engine.reads import watch_data_reads
 from chainrule.nn.optim import Optimizer
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
+
+# Each backend's cost in rebuilt steps of the same graph (a rebuild is build + backward + update):
+# (the two probes' signatures and the recording, one replayed step). Measured per node on MLP steps
+# of 1,000 to 76,000 nodes (moons, hinge + L2; /work/notes/nnfast.md): the signatures take ~1.2
+# rebuilt steps each; "objects" records in 1.4-2.2 and replays in 0.19-0.25 of one; "python" compiles
+# in 19-37 and replays in 0.04-0.06. Rounded up, so that a close call rebuilds.
+REPLAY_COSTS = {"objects": (5.0, 0.3), "python": (40.0, 0.07)}
 
 
 class ReplayedSteps:
@@ -34,14 +43,18 @@ class ReplayedSteps:
     >>> from chainrule.nn import MLP, SGD, hinge_loss
     >>> model = MLP(2, [4, 1], seed=0)
     >>> steps = ReplayedSteps(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], hinge_loss,
-    ...                       SGD(model.parameters(), lr=0.1), batch_size=None)
-    >>> [steps.step([0, 1])[0] > 0 for _ in range(3)], steps.compiled is not None
-    ([True, True, True], True)
+    ...                       SGD(model.parameters(), lr=0.1), batch_size=None, backend="objects")
+    >>> [steps.step([0, 1])[0] > 0 for _ in range(3)], steps.compiled.backend
+    ([True, True, True], 'objects')
+
+    ``backend`` ("objects" or "python") records the step once it is known fixed; ``train`` picks it
+    with :func:`replay_backend`.
     """
 
     def __init__(self, model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any],
-                 loss_fn: LossFunction, optimizer: Optimizer, batch_size: int | None) -> None:
-        self.model, self.inputs, self.labels = model, inputs, labels
+                 loss_fn: LossFunction, optimizer: Optimizer, batch_size: int | None, *,
+                 backend: str = "python") -> None:
+        self.model, self.inputs, self.labels, self.backend = model, inputs, labels, backend
         self.loss_fn, self.optimizer = loss_fn, optimizer
         self.size = len(inputs) if batch_size is None else min(batch_size, len(inputs))
         self.whole = self.size == len(inputs)  # full batch: the data is the same every step
@@ -102,9 +115,12 @@ class ReplayedSteps:
         loss = self._last_loss
         signature = self._graph_signature(loss)
         if signature == self._signature:
+            order = topological_order(loss)
             params = set(self.optimizer.parameters)
-            wrt = [leaf for leaf in topological_order(loss) if leaf in params]
-            self.compiled = compile_graph(loss, "python", wrt=wrt, watch=_values(self.outputs))
+            wrt = [leaf for leaf in order if leaf in params]
+            # above MAX_PYTHON_NODES compile would fall back to "objects" anyway: do so without its warning
+            backend = "objects" if len(order) > MAX_PYTHON_NODES else self.backend
+            self.compiled = compile_graph(loss, backend, wrt=wrt, watch=_values(self.outputs))
             self.replayed_outputs = self.outputs  # the recorded outputs, read after each replay
         self._signature = signature
         return result
@@ -147,6 +163,19 @@ class ReplayedSteps:
         data = [(i, n.data) for i, n in enumerate(order)
                 if n.is_leaf and n not in params and n not in refilled and type(n) is not Constant]
         return fingerprint(order), placed, data
+
+
+def replay_backend(left: int) -> str | None:
+    """The backend that makes the ``left`` steps after the two probes cheapest, or None if
+    rebuilding them is (by :data:`REPLAY_COSTS`: each backend costs its probing and recording plus
+    ``left`` replayed steps, counted in rebuilt steps of the graph).
+
+    >>> [replay_backend(n) for n in (0, 7, 8, 152, 153)]
+    [None, None, 'objects', 'objects', 'python']
+    """
+    costs = {backend: record + left * step for backend, (record, step) in REPLAY_COSTS.items()}
+    best = min(costs, key=costs.__getitem__)
+    return best if costs[best] < left else None
 
 
 def _leaves_for(inputs: Sequence[Any], size: int) -> list[list[Value]] | None:

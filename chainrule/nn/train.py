@@ -13,14 +13,15 @@ from tqdm.auto import tqdm
 from chainrule.engine import Value, no_grad
 from chainrule.nn._rng import Seed, as_rng
 from chainrule.nn.optim import Optimizer
-from chainrule.nn.replay import ReplayedSteps
+from chainrule.nn.replay import REPLAY_COSTS, ReplayedSteps, replay_backend
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 
 
 @dataclass
 class History:
-    """What :func:`train` saw: per-epoch mean loss and accuracy, and every step's loss.
+    """What :func:`train` saw: per-epoch mean loss and accuracy, every step's loss, and the
+    ``chainrule.compile`` backend that replayed the step (None: every step was rebuilt).
 
     >>> History(loss=[0.9, 0.4], accuracy=[0.5, 0.75], step_loss=[1.0, 0.8, 0.5, 0.3]).loss[-1]
     0.4
@@ -29,6 +30,7 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
+    replayed_by: str | None = field(default=None, compare=False)  # how, not what: == compares the numbers
 
 
 class Evaluation(NamedTuple):
@@ -46,7 +48,7 @@ class Evaluation(NamedTuple):
 def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any], loss_fn: LossFunction,
           optimizer: Optimizer, *, epochs: int = 1, batch_size: int | None = None, seed: Seed = 0,
           lr_schedule: Callable[[int], float] | None = None, progress: bool = True,
-          desc: str = "training", compile: bool = True) -> History:
+          desc: str = "training", compile: bool | str = True) -> History:
     """Train ``model`` with ``loss_fn(outputs, labels)`` and ``optimizer``; return the :class:`History`.
 
     Each epoch visits the samples in a new order from ``seed`` in batches of ``batch_size`` (all of
@@ -59,7 +61,15 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     With ``compile`` (the default), once two steps have built graphs of the same shape (full batch,
     or equal mini-batches of numbers), the step is recorded and replayed with ``chainrule.compile``:
     the same numbers bit for bit, several times faster; the model and ``loss_fn`` are then called only
-    for the two rebuilt steps (and a last batch of another size). ``compile=False`` rebuilds every step.
+    for the two rebuilt steps (and a last batch of another size). Probing and recording cost time,
+    so this is done only when the run repays them. With ``n`` steps of the full batch size after
+    the first two, a backend costs its probing and recording plus ``n`` replayed steps, all counted
+    in rebuilt steps of the same graph: ``"objects"`` 5 + 0.3 n, ``"python"`` 40 + 0.07 n
+    (:data:`~chainrule.nn.replay.REPLAY_COSTS`, measured per node). The cheapest of these and ``n``
+    rebuilt steps wins: every step is rebuilt (not even probed) for n <= 7, "objects" records up to
+    n = 152, "python" beyond (the default demo's 100 steps replay with "objects").
+    ``compile="objects"`` or ``"python"`` records with that backend whatever the length of the run;
+    ``compile=False`` rebuilds every step. Every choice gives the same numbers bit for bit.
     A replay repeats the Python branches taken while the step was recorded. So if building a rebuilt
     step's graph reads a Value's number through the number protocol (``float(v)``, ``int``,
     ``round``, ``v.item()``, a format spec, or ``<``/``>`` as in builtin ``max(a, b)`` and
@@ -74,8 +84,8 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     >>> model = MLP(2, [8, 1], seed=0)
     >>> history = train(model, points, signs, hinge_loss, SGD(model.parameters(), lr=0.1),
     ...                 epochs=20, batch_size=5, progress=False)
-    >>> len(history.loss), len(history.step_loss), history.loss[-1] < history.loss[0]
-    (20, 80, True)
+    >>> len(history.loss), len(history.step_loss), history.loss[-1] < history.loss[0], history.replayed_by
+    (20, 80, True, 'objects')
     """
     if len(inputs) != len(labels) or not inputs:
         raise ValueError("train needs as many labels as inputs (at least one), "
@@ -88,7 +98,7 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     batches = _batch_starts(len(inputs), batch_size)
     rng, order = as_rng(seed), list(range(len(inputs)))
     history = History()
-    steps = ReplayedSteps(model, inputs, labels, loss_fn, optimizer, batch_size) if compile else None
+    steps = _replayed_steps(model, inputs, labels, loss_fn, optimizer, batch_size, epochs, compile)
     with tqdm(total=epochs * len(batches), desc=desc, unit="step", disable=not progress) as bar:
         for _ in range(epochs):
             if len(batches) > 1:
@@ -110,10 +120,26 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
                 bar.update()
             history.loss.append(loss_sum / seen)
             history.accuracy.append(hits / seen)
+        history.replayed_by = steps.compiled.backend if steps and steps.compiled else None
         if progress and epochs:  # end on the trained model (the running figures are one update behind)
             final = evaluate(model, inputs, labels, loss_fn)
             bar.set_postfix(loss=f"{final.loss:.4f}", acc=f"{final.accuracy:.1%}", refresh=False)
     return history
+
+
+def _replayed_steps(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any],
+                    loss_fn: LossFunction, optimizer: Optimizer, batch_size: int | None, epochs: int,
+                    compile: bool | str) -> ReplayedSteps | None:
+    """What steps ``train`` takes for ``compile``: None (rebuild each) or a :class:`ReplayedSteps`."""
+    if not isinstance(compile, bool) and compile not in tuple(REPLAY_COSTS):
+        choices = ", ".join(map(repr, REPLAY_COSTS))
+        raise ValueError(f"compile must be True, False or a backend ({choices}), got {compile!r:.60}")
+    size = len(inputs) if batch_size is None else min(batch_size, len(inputs))
+    planned = epochs * sum(len(inputs) - start >= size for start in _batch_starts(len(inputs), batch_size))
+    backend = replay_backend(planned - 2) if compile is True else compile or None
+    if backend is None:
+        return None
+    return ReplayedSteps(model, inputs, labels, loss_fn, optimizer, batch_size, backend=backend)
 
 
 def _step(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[Any], chosen: list[int],

@@ -65,3 +65,24 @@ def test_micrograd_demo_config_reaches_full_training_accuracy(tmp_path):
     assert (result.steps, result.samples) == (100, 100)
     assert result.accuracy == 1.0
     assert result.history.loss[-1] < 0.05
+
+
+def _summary(run, *options):
+    result = run("demo", "--out", "d", "--samples", "12", "--seed", "2", *options)
+    assert result.status == 0, result
+    lines = result.out.splitlines()
+    accuracy = next(line for line in lines if line.startswith("training accuracy"))
+    return accuracy.split(", trained in")[0], lines[lines.index(accuracy) + 1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("steps, how", [
+    ("6", "(every step rebuilt)"),  # 4 steps after the two probes do not repay a recording
+    ("9", "(every step rebuilt)"),
+    ("10", "(2 rebuilt steps, then replayed by chainrule.compile 'objects')"),
+])
+def test_the_console_demo_replays_only_runs_long_enough_to_repay_it(run, steps, how):
+    accuracy, said = _summary(run, "--steps", steps)
+    assert said == how
+    rebuilt, said = _summary(run, "--steps", steps, "--no-compile")
+    assert said == "(every step rebuilt)" and rebuilt == accuracy  # the same loss and accuracy either way

@@ -64,8 +64,11 @@ def test_full_batch_keeps_the_data_order_and_schedule_sets_lr():
     assert seen == [signs] * 4
     assert optimizer.lr == 0.25
     seen.clear()  # compiled: two rebuilt steps call the loss; the replays of the recorded graph do not
-    train(model, points, signs, loss_fn, optimizer, epochs=4, progress=False)
+    train(model, points, signs, loss_fn, optimizer, epochs=4, progress=False, compile="objects")
     assert seen == [signs] * 2
+    seen.clear()  # by default, four steps do not repay probing and recording: all four are rebuilt
+    train(model, points, signs, loss_fn, optimizer, epochs=4, progress=False)
+    assert seen == [signs] * 4
 
 
 def test_progress_bar_shows_running_loss_and_accuracy(capsys):

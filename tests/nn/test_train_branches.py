@@ -38,13 +38,14 @@ def _bce_run(compile):
     return h, n.b.data
 
 
-def test_bce_replay_follows_the_logits_sign_as_a_rebuild_does(monkeypatch):
+@pytest.mark.parametrize("compile", ["objects", "python"])  # 6 steps: the default would not record
+def test_bce_replay_follows_the_logits_sign_as_a_rebuild_does(monkeypatch, compile):
     made = []
     real = replay_module.compile_graph
     monkeypatch.setattr(replay_module, "compile_graph", lambda *a, **k: made.append(1) or real(*a, **k))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the library's loss reads no number: no warning, it compiles
-        compiled, b_compiled = _bce_run(True)
+        compiled, b_compiled = _bce_run(compile)
     rebuilt, b_rebuilt = _bce_run(False)
     assert made == [1]
     assert compiled == rebuilt and b_compiled == b_rebuilt
@@ -61,7 +62,7 @@ def _max_run(compile):
 
 def test_a_branch_through_the_number_protocol_is_never_replayed():
     with pytest.warns(RuntimeWarning, match=r"not compiling.*comparison") as caught:
-        compiled = _max_run(True)
+        compiled = _max_run("python")  # 8 steps: the default would not even probe
     assert len(caught) == 1  # said once, not per step
     assert compiled == _max_run(False)
 
@@ -95,7 +96,7 @@ def test_a_user_branch_after_the_watch_compiles_as_before(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         train(model, points, [2 * y - 1 for y in labels], mse_loss, SGD(model.parameters(), lr=0.05),
-              epochs=4, progress=True)
+              epochs=4, progress=True, compile="python")
     assert made == [1]
 
 
@@ -153,5 +154,5 @@ def test_softmax_cross_entropy_training_is_now_compiled(monkeypatch):
                   epochs=5, progress=False, compile=compile)
         return h, [p.data for p in model.parameters()]
 
-    assert run(True) == run(False)
+    assert run("python") == run(False)
     assert made == [1]

@@ -10,7 +10,7 @@ from chainrule.nn import replay as replay_module
 from chainrule.nn.losses import softmax_cross_entropy
 
 
-def run(compile, *, loss="hinge", batch_size=None, count=20, optimizer=SGD, outputs=1, epochs=6):
+def run(compile, *, loss="hinge", batch_size=None, count=20, optimizer=SGD, outputs=1, epochs=12):
     points, labels = make_moons(count, seed=3)
     signs = [2 * y - 1 for y in labels]
     model = MLP(2, [6, outputs], seed=5)
@@ -36,9 +36,11 @@ def compiles(monkeypatch):
 
 @pytest.mark.parametrize("batch_size, count", [(None, 20), (5, 20), (6, 20), (20, 20)])
 @pytest.mark.parametrize("optimizer", [SGD, Adam])
-def test_compiled_training_is_rebuilt_training_bit_for_bit(monkeypatch, batch_size, count, optimizer):
+@pytest.mark.parametrize("compile", [True, "python"])  # True: 10 or more steps left, "objects"
+def test_compiled_training_is_rebuilt_training_bit_for_bit(monkeypatch, batch_size, count, optimizer,
+                                                           compile):
     calls = compiles(monkeypatch)
-    replayed = run(True, batch_size=batch_size, count=count, optimizer=optimizer)
+    replayed = run(compile, batch_size=batch_size, count=count, optimizer=optimizer)
     assert calls == [1]  # the step was recorded once and replayed
     assert replayed == run(False, batch_size=batch_size, count=count, optimizer=optimizer)
 
@@ -74,3 +76,48 @@ def test_softmax_mini_batches_refuse_leaf_labels_and_rebuild(monkeypatch):
     calls = compiles(monkeypatch)
     replayed = run(True, loss="softmax", outputs=2, batch_size=5)
     assert calls == [] and replayed == run(False, loss="softmax", outputs=2, batch_size=5)
+
+
+def backends(monkeypatch):
+    """The backend of each compile train makes (none: every step rebuilt)."""
+    chosen = []
+    original = replay_module.compile_graph
+    monkeypatch.setattr(replay_module, "compile_graph",
+                        lambda loss, backend, **k: chosen.append(backend) or original(loss, backend, **k))
+    return chosen
+
+
+@pytest.mark.parametrize("compile", ["objects", "python"])
+@pytest.mark.parametrize("batch_size", [None, 6])
+def test_each_forced_backend_is_rebuilt_training_bit_for_bit(monkeypatch, compile, batch_size):
+    chosen = backends(monkeypatch)
+    replayed = run(compile, batch_size=batch_size, epochs=3)  # short: the default would not record
+    assert chosen == [compile]
+    assert replayed == run(False, batch_size=batch_size, epochs=3)
+
+
+@pytest.mark.parametrize("epochs, backend", [(1, None), (6, None), (9, None), (10, "objects"),
+                                             (100, "objects"), (154, "objects"), (155, "python")])
+def test_the_default_records_only_when_the_steps_left_repay_it(monkeypatch, epochs, backend):
+    """Full batch: epochs - 2 steps are left after the two probes (REPLAY_COSTS: objects from
+    8 left, python from 153 left)."""
+    chosen = backends(monkeypatch)
+    replayed = run(True, count=8, epochs=epochs)
+    assert chosen == ([] if backend is None else [backend])
+    assert replayed == run(False, count=8, epochs=epochs)
+
+
+@pytest.mark.parametrize("epochs, backend", [(4, None), (5, "objects")])
+def test_only_full_size_batches_count_as_steps_left(monkeypatch, epochs, backend):
+    """20 samples in batches of 7: 7, 7 and a rebuilt 6 per epoch, so 2 * epochs - 2 replayable steps
+    are left after the two probes (not 3 * epochs - 2, which is 10 at 4 epochs)."""
+    chosen = backends(monkeypatch)
+    replayed = run(True, batch_size=7, epochs=epochs)
+    assert chosen == ([] if backend is None else [backend])
+    assert replayed == run(False, batch_size=7, epochs=epochs)
+
+
+@pytest.mark.parametrize("compile", ["numpy", "fast", 1, None, ["python"]])
+def test_compile_must_be_a_bool_or_a_replay_backend(compile):
+    with pytest.raises(ValueError, match=r"compile must be True, False or a backend \('objects', 'python'\)"):
+        run(compile)
