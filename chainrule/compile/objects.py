@@ -26,11 +26,11 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from itertools import chain, groupby
+from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from chainrule.compile.schedule import batches_in_order
+from chainrule.compile.schedule import batch_order
 from chainrule.engine.graph import N_ARY, _float_pass
 from chainrule.engine.ops import OPS, Op
 
@@ -197,7 +197,7 @@ def forward_kind(op: Op, arity: int | None) -> Kind:
     >>> [forward_kind(OPS[name], OPS[name].arity)[0].__name__ for name in ("mul", "relu", "exp")]
     ['_forward_mul', '_forward_relu', '_forward_any']
     """
-    loop = _FORWARDS.get((op.forward, arity))
+    loop = _FORWARDS.get((op.forward, arity)) if _hashable(op.forward) else None
     return FORWARD_ANY if loop is None else (loop, None)
 
 
@@ -218,7 +218,7 @@ def backward_kind(op: Op, arity: int | None) -> Kind:
         if arity not in _CONSTANT_LOOPS or (arity is not None and len(partials) != arity):
             return BACKWARD_BY_ENGINE
         return (_CONSTANT_LOOPS[arity], partials if arity == 2 else partials[0])
-    if arity == 1 and rule in _SLOPES:
+    if arity == 1 and _hashable(rule) and rule in _SLOPES:
         return (_SLOPES[rule], None)
     return BACKWARD_BY_ENGINE
 
@@ -273,13 +273,19 @@ def plan(nodes: list[Any]) -> tuple[list[Batch], list[Batch]]:
     table = {op: (forward_kind(op, _arity(op)), backward_kind(op, _arity(op))) for op in set(ops)}
     kinds = list(map(table.__getitem__, ops))
     del ops
-    order = batches_in_order(interior, list(map(_second, kinds)))
-    forward_kinds = list(map(_first, kinds))
-    del kinds
-    sequence = [i for _, batch in reversed(order) for i in reversed(batch)]  # parents first
-    forward = [(kind, list(positions)) for kind, positions in groupby(sequence, forward_kinds.__getitem__)]
-    return ([_batch(kind, positions, interior) for kind, positions in _merged(forward, FORWARD_ANY)],
-            [_batch(kind, positions, interior) for kind, positions in _merged(order, BACKWARD_BY_ENGINE)])
+    order = batch_order(interior, list(map(_second, kinds)))
+    backward = _batches(order, list(map(_second, kinds)), BACKWARD_BY_ENGINE, interior)
+    forward = _batches(reversed(order), list(map(_first, kinds)), FORWARD_ANY, interior)  # parents first
+    return forward, backward
+
+
+def _hashable(function: Any) -> bool:
+    """Whether a function can be looked up (a callable object may define ``__eq__`` without a hash)."""
+    try:
+        hash(function)
+    except TypeError:
+        return False
+    return True
 
 
 def _arity(op: Op) -> int | None:
@@ -287,11 +293,23 @@ def _arity(op: Op) -> int | None:
     return op.arity if op.arity in (1, 2) else None
 
 
-def _merged(batches: list[tuple[Kind, list[int]]], any_kind: Kind) -> list[tuple[Kind, list[int]]]:
-    """Batches shorter than MIN_BATCH run by the ``any_kind`` loop, joined with their neighbours."""
-    marked = [(kind if len(batch) >= MIN_BATCH else any_kind, batch) for kind, batch in batches]
-    return [(kind, list(chain.from_iterable(map(_second, group))))
-            for kind, group in groupby(marked, _first)]
+def _batches(order: Any, kinds: list[Kind], any_kind: Kind, interior: list[Any]) -> list[Batch]:
+    """The runs of one kind in ``order`` (positions in ``interior``) as batches; runs shorter than
+    MIN_BATCH are run by the ``any_kind`` loop, together with the short runs around them."""
+    batches: list[Batch] = []
+    short: list[int] = []
+    for kind, run in groupby(order, kinds.__getitem__):
+        positions = list(run)
+        if len(positions) < MIN_BATCH:
+            short += positions
+            continue
+        if short:
+            batches.append(_batch(any_kind, short, interior))
+            short = []
+        batches.append(_batch(kind, positions, interior))
+    if short:
+        batches.append(_batch(any_kind, short, interior))
+    return batches
 
 
 def _batch(kind: Kind, positions: list[int], interior: list[Any]) -> Batch:

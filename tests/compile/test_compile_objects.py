@@ -15,7 +15,7 @@ import chainrule
 from chainrule import OPS, Value, topological_order
 from chainrule.compile import compile, objects
 from chainrule.compile.objects import objects_runner, plan
-from chainrule.compile.schedule import batches_in_order
+from chainrule.compile.schedule import batch_order
 from chainrule.engine.graph import N_ARY, NOT_COMPUTED, backpropagate, recompute
 from tests.compile.programs import SPECIAL, bits, build, data, outcome, programs
 
@@ -239,10 +239,9 @@ def test_batches_keep_every_node_after_its_consumers_and_every_parents_order(see
     rng = random.Random(seed)
     order = [n for n in reversed(topological_order(random_graph(rng, size))) if not n.is_leaf]
     labels = [rng.randrange(kinds) for _ in order]
-    batches = batches_in_order(order, labels)
-    assert sorted(i for _, positions in batches for i in positions) == list(range(len(order)))
-    assert all(labels[i] == kind for kind, positions in batches for i in positions)
-    run = [order[i] for _, positions in batches for i in positions]
+    new_order = batch_order(order, labels).tolist()
+    assert sorted(new_order) == list(range(len(order)))
+    run = [order[i] for i in new_order]
     at = {node: i for i, node in enumerate(run)}
     consumers = {}  # parent -> its consumers, in the engine's order
     for node in order:
@@ -267,3 +266,28 @@ def test_a_compiled_objects_step_trains_as_rebuilding_does():
         for p, q in zip(params, twins):
             p.data -= 0.1 * p.grad
             q.data -= 0.1 * q.grad
+
+
+class Unhashable:
+    """A callable with ``__eq__`` and so no hash: a replay cannot look it up, and runs it as any op."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def test_an_op_whose_functions_cannot_be_hashed_is_replayed_by_the_general_loops():
+    op = chainrule.Op("twice", "2x", Unhashable(lambda x: 2 * x), Unhashable(lambda m, out, x: (2.0,)))
+    xs = [Value(float(i)) for i in range(6)]
+    root = chainrule.sum(op(x) * x for x in xs)
+    run = objects_runner(topological_order(root))
+    for x in xs:
+        x.data = -x.data
+    assert run() == sum(2 * x.data * x.data for x in xs)
+    assert [x.grad for x in xs] == [4 * x.data for x in xs]
+    assert {"_forward_any", "_backward_by_engine"} <= loops(root)
