@@ -27,6 +27,7 @@ import numpy as np
 from chainrule.compile.numpy_rules import op_functions, writes_out
 
 Arrays = tuple[Any, Any]  # (fixed, batch): batch is None without a batch axis
+_reduce = np.add.reduce  # np.sum without its Python-level wrapper: in order along the axis
 Step = Callable[[], None]
 
 
@@ -114,7 +115,7 @@ class Target:
             return partial(np.copyto, view)
         add = self._adder(array, view)
         if self.reduce_batch:
-            return lambda contributions: add(contributions.sum(axis=-1))
+            return lambda contributions: add(_reduce(contributions, axis=-1))
         return add
 
     def into(self, grads: Arrays) -> Any:
@@ -130,7 +131,7 @@ class Target:
         if np.unique(flat).size == flat.size:
             return partial(_add_unique, array, idx)
         if array.ndim == 1:
-            return partial(np.add.at, array, idx)
+            return partial(_add_at, array, idx)
         sorting = np.argsort(flat, kind="stable")  # rows: one sorted reduceat (np.add.at is slow on rows)
         targets, starts = np.unique(flat[sorting], return_index=True)
         shape = idx.shape + array.shape[1:]
@@ -144,7 +145,14 @@ class Target:
 def _sum_into(view: Any, contributions: Any) -> None:
     if contributions.shape[:-1] != view.shape:
         contributions = np.broadcast_to(contributions, view.shape + contributions.shape[-1:])
-    np.sum(contributions, axis=-1, out=view)
+    _reduce(contributions, axis=-1, out=view)
+
+
+def _add_at(array: Any, idx: Any, contributions: Any) -> None:
+    # broadcast first: NumPy 2.4's np.add.at mis-adds a (2,) value at (2, 2) indices
+    if np.shape(contributions) != idx.shape:
+        contributions = np.broadcast_to(contributions, idx.shape)
+    np.add.at(array, idx, contributions)
 
 
 def _add_unique(array: Any, idx: Any, contributions: Any) -> None:
@@ -260,7 +268,7 @@ class DotGroup:
         out, gout = _out_views(self.out, vals, grads)
         if self.a is None and len(self.plain) == 1:  # a plain sum: sum the read rows, no buffer
             read, add = self.plain[0].source.bind(vals), _bind_target(self.plain[0].target, grads)
-            return (lambda: np.sum(read(), axis=0, out=out)), (partial(add, gout) if self.grad_out else None)
+            return (lambda: _reduce(read(), axis=0, out=out)), (partial(add, gout) if self.grad_out else None)
         buffer = np.zeros((self.count, *out.shape))
         plain = [(t.rows, t.source.bind(vals)) for t in self.plain]
         plain_adds = [add for add in (_bind_target(t.target, grads) for t in self.plain) if add is not None]
@@ -270,7 +278,7 @@ class DotGroup:
             forward_products()
             for rows, read in plain:
                 buffer[rows] = read()
-            np.sum(buffer, axis=0, out=out)
+            _reduce(buffer, axis=0, out=out)
 
         def run_backward() -> None:
             backward_products()
@@ -308,7 +316,7 @@ def _summed(source: Source, vals: Arrays) -> Callable[[], Any]:
     if source.idx.shape[0] == 1:
         return Source(source.idx[0], source.batched, source.broadcast).bind(vals)
     read = source.bind(vals)
-    return lambda: read().sum(axis=0)
+    return lambda: _reduce(read(), axis=0)
 
 
 def _nothing() -> None:
@@ -381,7 +389,7 @@ class GridGroup:
             elif add_b is not None:
                 add_b((a.T @ gout2).reshape(b_shape))
             if row_adds:
-                by_row = gout2.sum(axis=1, keepdims=True)
+                by_row = _reduce(gout2, axis=1, keepdims=True)
                 for add in row_adds:
                     add(by_row)
             for add in node_adds:

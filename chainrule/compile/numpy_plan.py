@@ -49,11 +49,11 @@ class Plan:
     >>> from chainrule import Value, sum
     >>> w, x = [Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]
     >>> plan = Plan(Tape(sum([w[0] * x[0], w[1] * x[1], Value(1.0)])), [])
-    >>> [type(group).__name__ for group in plan.groups], plan.slot.tolist()
-    (['DotGroup'], [0, 1, -1, 2, 3, -1, 4, 5])
+    >>> [type(group).__name__ for group in plan.groups], plan.slot.tolist()  # leaves as read: w0 w1 x0 x1
+    (['DotGroup'], [0, 2, -1, 1, 3, -1, 4, 5])
     """
 
-    def __init__(self, tape: Tape, batch: Sequence[Value], leaf_order: Sequence[int] | None = None) -> None:
+    def __init__(self, tape: Tape, batch: Sequence[Value]) -> None:
         nodes = tape.nodes
         position = {node: i for i, node in enumerate(nodes)}
         self.parents = [[position[p] for p in node.parents] for node in nodes]
@@ -65,20 +65,29 @@ class Plan:
         self.needs_grad = [False] * len(nodes)
         for i, inputs in enumerate(self.parents):
             self.needs_grad[i] = i in wrt or any(self.needs_grad[p] for p in self._inputs(i, inputs))
-        self.slot = [-1] * len(nodes)
-        self.sizes = [0, 0]  # fixed, batch
-        leaves = [position[leaf] for leaf in tape.leaves]
-        self._place([leaves[k] for k in leaf_order] if leaf_order else leaves, False)
-        self.leaf_slots = np.array([self.slot[i] for i in leaves], dtype=np.intp)  # by tape.leaves
-        self._place([position[leaf] for leaf in batch], True)  # a batch leaf's fixed slot is a dummy
         self.constants = [i for i, node in enumerate(nodes) if type(node) is Constant]
-        self.constant_slots = self._place(self.constants, False)
         self.constant_data = np.array([nodes[i].data for i in self.constants], dtype=float)
-        self.groups = [self._group(key[0], key[2] == "sum", members) for key, members in self._grouped()]
-        self._mark_sole()
+        leaves, grouped = [position[leaf] for leaf in tape.leaves], self._grouped()
+        batch_leaves = [position[leaf] for leaf in batch]
+        self._lay_out(leaves, batch_leaves, grouped, None)
+        order = self.preferred_leaf_order()
+        if order != sorted(order):  # again, with the leaves in the order the groups read them
+            self._lay_out(leaves, batch_leaves, grouped, order)
         self.slot = np.array(self.slot, dtype=np.int32)  # 5 bytes a node are kept, not lists
         self.batched = np.array(self.batched, dtype=bool)
         del self.parents, self.ops, self.sums, self.needs_grad, self.fused
+
+    def _lay_out(self, leaves: list[int], batch: list[int], grouped: list[tuple[Any, list[int]]],
+                 leaf_order: list[int] | None) -> None:
+        """Give every node a slot (the leaves first, in ``leaf_order``) and make the groups."""
+        self.slot = [-1] * len(self.parents)
+        self.sizes = [0, 0]  # fixed, batch
+        self._place([leaves[k] for k in leaf_order] if leaf_order else leaves, False)
+        self.leaf_slots = np.array([self.slot[i] for i in leaves], dtype=np.intp)  # by tape.leaves
+        self._place(batch, True)  # a batch leaf's fixed slot is a dummy
+        self.constant_slots = self._place(self.constants, False)
+        self.groups = [self._group(key[0], key[2] == "sum", list(members)) for key, members in grouped]
+        self._mark_sole()
 
     def preferred_leaf_order(self) -> list[int]:
         """The leaves (positions in ``tape.leaves``) in the order the groups first read them: placed in

@@ -48,17 +48,24 @@ class _Program:
 
     def __init__(self, plan: Plan, width: int | None, root: tuple[bool, int]) -> None:
         self.width, self.root = width, root
-        fixed = np.zeros(plan.sizes[0])
-        fixed[plan.constant_slots] = plan.constant_data
-        batch = None if width is None else np.zeros((plan.sizes[1], width))
-        self.vals = (fixed, batch)
-        self.grads = (np.zeros_like(fixed), None if batch is None else np.zeros_like(batch))
+        fixed, batch = plan.sizes[0], plan.sizes[1] * (width or 0)
+        # values then gradients in one buffer: one finiteness check and one fill per call
+        self.store = np.zeros(2 * (fixed + batch))
+        self.grad_store = self.store[fixed + batch:]
+        self.vals = self._arrays(self.store, fixed, batch, width)
+        self.grads = self._arrays(self.grad_store, fixed, batch, width)
+        self.vals[0][plan.constant_slots] = plan.constant_data
         slots = plan.leaf_slots  # the leaves hold the first fixed slots
         self.leaves = slice(0, len(slots)) if np.array_equal(slots, np.arange(len(slots))) else slots
         steps = [group.bind(self.vals, self.grads) for group in plan.groups]
         self.forward = [forward for forward, _ in steps]
         self.backward = [backward for _, backward in reversed(steps) if backward is not None]
-        self.arrays = [a for a in (*self.vals, *self.grads) if a is not None]
+
+    @staticmethod
+    def _arrays(store: Any, fixed: int, batch: int, width: int | None) -> tuple[Any, Any]:
+        if width is None:
+            return store[:fixed], None
+        return store[:fixed], store[fixed:fixed + batch].reshape(-1, width)
 
     def run(self, leaf_data: list[float], columns: Any) -> bool:
         """Forward and backward on these leaf data (and batch columns); False if a value or gradient
@@ -69,13 +76,11 @@ class _Program:
             batch[:len(columns)] = columns
         for step in self.forward:
             step()
-        for grads in self.grads:
-            if grads is not None:
-                grads.fill(0.0)
+        self.grad_store.fill(0.0)
         self.grads[self.root[0]][self.root[1]] = 1.0
         for step in self.backward:
             step()
-        return all(np.isfinite(a).all() for a in self.arrays)
+        return bool(np.isfinite(self.store).all())
 
     def output(self) -> Any:
         batched, slot = self.root
@@ -103,13 +108,11 @@ class NumpyCompiled(Compiled):
         self.batch = batch
         batched = set(batch)
         self.tape.wrt = [leaf for leaf in tape.wrt if leaf not in batched]
-        plan = Plan(tape, batch)
-        order = plan.preferred_leaf_order()
-        if order != sorted(order):  # lay the leaves out again, in the order the groups read them
-            plan = Plan(tape, batch, order)
-        self._layout, self.groups = plan, plan.groups
+        self._layout = plan = Plan(tape, batch)
+        self.groups = plan.groups
         position = {leaf: i for i, leaf in enumerate(tape.leaves)}
         self._wrt_index = plan.leaf_slots[[position[leaf] for leaf in self.tape.wrt]]
+        self._batch_positions = [position[leaf] for leaf in batch]
         root = len(tape.nodes) - 1
         self._root = (bool(plan.batched[root]), int(plan.slot[root]))
         self._program: _Program | None = None
@@ -124,8 +127,8 @@ class NumpyCompiled(Compiled):
         self.tape.check_constants()
         columns = self._columns(batch)
         self._last_leaf_data = list(map(_data, self.tape.leaves))
-        for leaf, column in zip(self.batch, columns):  # sync() shows the batch's first sample
-            self._last_leaf_data[self.tape.leaves.index(leaf)] = float(column[0])
+        for k, column in zip(self._batch_positions, columns):  # sync() shows the batch's first sample
+            self._last_leaf_data[k] = float(column[0])
         try:
             return self._run(columns)
         except _NonFinite:
