@@ -83,6 +83,8 @@ class PathsReport:
         """Whether the sum over all paths equals ``leaf.grad`` (to rounding); None if no grad was computed."""
         if self.grad is None:
             return None
+        if math.isnan(self.total) and math.isnan(self.grad):
+            return True  # undefined alike (an inf × 0 on a path): the two computations agree
         return math.isclose(self.total, self.grad, rel_tol=RTOL, abs_tol=ATOL) or self.total == self.grad
 
     def __len__(self) -> int:
@@ -133,7 +135,8 @@ class PathsReport:
         if self.grad is None:
             return f"{total}; {leaf}.grad is not computed yet (run {out}.backward() to compare)"
         if self.agrees:
-            return f"{total} = {leaf}.grad ✓"
+            undefined = " (both nan: an inf × 0 or inf − inf on the way)" if math.isnan(self.total) else ""
+            return f"{total} = {leaf}.grad ✓{undefined}"
         return (f"{total} ≠ {leaf}.grad {_number(self.grad)} ✗ (leaf gradients accumulate across backward()"
                 f" calls: zero_grad() before backward(); or a node changed after backward, or a local_grads"
                 f" rule disagrees with its op)")

@@ -103,7 +103,9 @@ the product of the local derivatives along it. Lists the largest paths first (at
 --max-paths), counts and sums all of them, and compares the sum with the gradient from backward.
 --html writes a page that walks path by path; -o a picture with path --path lit. An output that
 cannot be used (unknown -o extension, a folder that does not exist, --path past the paths listed,
---path without -o) is refused before anything is printed or written, exit 2.
+--path without -o, a page or picture when no path leads from NAME to the output) is refused before
+anything is printed or written, exit 2. Exit 1 when the sum over all paths differs from the
+gradient (both nan counts as equal: the same inf × 0 computed twice).
 
 examples:
   chainrule paths "x*y + x" x=2 y=3 --wrt x

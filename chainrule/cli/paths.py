@@ -63,16 +63,13 @@ def paths(args: argparse.Namespace) -> int:
     leaf = wrt_leaf(formula, leaves, args.wrt)
     root.backward()
     report = explain(root, leaf, max_paths=args.max_paths)
-    if args.output and not 1 <= number <= len(report):  # known only now, still before any printing
-        raise UnusableOutput(f"--path {number}: the report lists {len(report)} path(s), numbered from 1")
+    _usable_for(report, args, number)  # known only now, still before any printing
     print(report, file=sys.stderr if args.html == "-" else sys.stdout)  # `--html -`: stdout is the page
     if args.output:
         _save_path_picture(report, args.output, number)
     if args.html:
         from chainrule.viz import save_paths_html
 
-        if not len(report):
-            raise CommandError(f"no page to write: {report.summary()}", 1)
         title = f"d/d{args.wrt or leaf.label} of {formula.text}: its paths"
         if args.html == "-":
             from chainrule.viz.paths import paths_page
@@ -96,6 +93,18 @@ def _usable_outputs(args: argparse.Namespace) -> int:
     if args.html and args.html != "-":
         writable_file(args.html, "--html")
     return 1 if number is None else number
+
+
+def _usable_for(report: Any, args: argparse.Namespace, number: int) -> None:
+    """Refuse (exit 2, before anything is printed) a page or picture of paths when no path leads
+    from the variable to the output (the answer, gradient 0, is the report without them), and a
+    --path past the paths listed."""
+    if not len(report) and (args.html or args.output):
+        option = "--html" if args.html else "-o"
+        raise UnusableOutput(f"{option}: {report.summary()}: there is no path to walk or draw"
+                             f" (without {option}, the report says so)")
+    if args.output and not 1 <= number <= len(report):
+        raise UnusableOutput(f"--path {number}: the report lists {len(report)} path(s), numbered from 1")
 
 
 def _save_path_picture(report: Any, output: str, number: int) -> None:

@@ -150,3 +150,16 @@ def test_max_paths_0_lists_nothing_and_still_sums_everything() -> None:
         "... 3 paths left out (max_paths=0); the sum below counts them all",
         "sum over all 3 paths = 5 = x.grad ✓",
     ]
+
+
+def test_a_sum_and_a_gradient_both_nan_agree_and_say_why() -> None:
+    """0 * sqrt(x) at 0: the path's product is inf × 0, and backward multiplies the same numbers."""
+    x = Value(0.0, label="x")
+    y = 0 * x.sqrt()
+    y.backward()
+    report = paths(y, x)
+    assert math.isnan(report.total) and math.isnan(x.grad) and report.agrees is True
+    assert str(report).endswith("sum over the 1 path = nan = x.grad ✓ (both nan: an inf × 0 or inf − inf"
+                                " on the way)")
+    x.grad = 1.0  # a number against nan still disagrees
+    assert paths(y, x).agrees is False

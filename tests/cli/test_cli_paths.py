@@ -101,3 +101,42 @@ def test_paths_refuses_options_before_evaluating_the_formula(cli) -> None:
     # the formula would be a math error if evaluated: the option refusal (exit 2) comes first
     result = cli("paths", "log(x)", "x=-1", "-o", "p.xyz")
     assert result.status == 2 and "-o p.xyz" in result.err and result.out == ""
+
+
+def _no_path_report(monkeypatch) -> None:
+    """Explain the gradient of a leaf the formula does not reach (a formula's variables always
+    reach it and --max-paths is >= 1, so the console script cannot get here with a formula)."""
+    import chainrule.check.paths as paths_module
+
+    real = paths_module.paths
+    unreached = Value(1.0, label="w")
+    monkeypatch.setattr(paths_module, "paths", lambda output, leaf, **k: real(output, unreached, **k))
+
+
+@pytest.mark.parametrize("option", [["--html", "walk.html"], ["-o", "path.svg"], ["-o", "path.svg",
+                                                                                 "--path", "1"]])
+def test_no_path_refuses_a_page_or_picture_before_printing_and_writes_nothing(cli, tmp_path, monkeypatch,
+                                                                              option) -> None:
+    _no_path_report(monkeypatch)
+    result = cli("paths", "x*y", "x=1", "y=2", "--wrt", "x", *option)
+    assert (result.status, result.out) == (2, "")
+    assert result.err.endswith(f"error: {option[0]}: d(x*y)/dw: no path leads from w to x*y, so the gradient"
+                               f" is 0: there is no path to walk or draw (without {option[0]}, the report"
+                               " says so)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_path_is_an_answer_in_text(cli, monkeypatch) -> None:
+    _no_path_report(monkeypatch)
+    result = cli("paths", "x*y", "x=1", "y=2", "--wrt", "x")
+    assert result.status == 0
+    assert result.out == "d(x*y)/dw: no path leads from w to x*y, so the gradient is 0\n"
+
+
+@pytest.mark.slow
+def test_console_script_nan_path_sum_and_gradient_agree_exit_0_and_write_the_page(run, tmp_path) -> None:
+    result = run("paths", "0*sqrt(x)", "x=0", "--html", "walk.html")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[-1] == ("sum over the 1 path = nan = x.grad ✓ (both nan: an inf × 0 or"
+                                           " inf − inf on the way)")
+    assert "x.grad ✓" in (tmp_path / "walk.html").read_text(encoding="utf-8")
