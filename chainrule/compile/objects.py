@@ -215,7 +215,7 @@ def backward_kind(op: Op, arity: int | None) -> Kind:
     if rule is _MUL_RULE and arity == 2:
         return (_backward_mul, None)
     if partials is not None:
-        if arity not in _CONSTANT_LOOPS or (arity is not None and len(partials) != arity):
+        if len(partials) != (1 if arity is None else arity):  # a fixed arity > 2: one partial each
             return BACKWARD_BY_ENGINE
         return (_CONSTANT_LOOPS[arity], partials if arity == 2 else partials[0])
     if arity == 1 and _hashable(rule) and rule in _SLOPES:

@@ -229,8 +229,8 @@ def _float_pass(order: list[Value]) -> None:
                 local_a, local_b = constant or op.local_grads(FLOAT_MATH, node.data, a.data, b.data)
                 a.grad += local_a * upstream
                 b.grad += local_b * upstream
-            elif constant is not None:
-                contribution = constant[0] * upstream  # one partial for every input
+            elif constant is not None and len(constant) == 1:  # n-ary (sum): one partial for every input
+                contribution = constant[0] * upstream
                 for parent in a:
                     parent.grad += contribution
             else:

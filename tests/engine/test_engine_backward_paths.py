@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chainrule import OPS, Value
+from chainrule import OPS, Op, Value
 from chainrule.engine import backpropagate, topological_order
 
 UNARY = ["neg", "exp", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "square", "cube", "half_power"]
@@ -19,6 +19,9 @@ SAFE = {  # unary ops kept finite on any input in [-2, 2] after a few steps
     "add_const": lambda x, y: x + 2.5, "const_mul": lambda x, y: 3 * x, "const_sub": lambda x, y: 1 - y,
 }
 
+# a fixed-arity op with one constant partial per input (n-ary nodes, unlike sum's one-for-all partial)
+LIN3 = Op("lin3", "lin3", lambda a, b, c: a + 2.0 * b - 3.0 * c, arity=3, constant_partials=(1.0, 2.0, -3.0))
+
 
 @st.composite
 def graphs(draw):
@@ -26,8 +29,8 @@ def graphs(draw):
     plan = []
     for _ in range(draw(st.integers(1, 15))):
         pick = st.integers(0, len(leaves) + len(plan) - 1)
-        op = draw(st.sampled_from([*UNARY, *BINARY, "sum"]))
-        arity = 1 if op in UNARY else (draw(st.integers(1, 5)) if op == "sum" else 2)
+        op = draw(st.sampled_from([*UNARY, *BINARY, "sum", "lin3"]))
+        arity = 1 if op in UNARY else (draw(st.integers(1, 5)) if op == "sum" else 3 if op == "lin3" else 2)
         plan.append((op, [draw(pick) for _ in range(arity)]))
     return leaves, plan
 
@@ -38,6 +41,8 @@ def build(leaves, plan):
         inputs = [nodes[k] for k in operands]
         if op == "sum":
             nodes.append(OPS["sum"](*inputs))
+        elif op == "lin3":
+            nodes.append(LIN3(*inputs))
         elif op in SAFE:
             nodes.append(SAFE[op](*inputs))
         else:
