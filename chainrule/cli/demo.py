@@ -73,7 +73,7 @@ def run_demo(out_dir: str | os.PathLike[str] | None = None, *, steps: int = 100,
     ``out_dir`` is created if needed; None picks a new ``./chainrule-demo`` (``-2``, ``-3``, ... if
     taken). ``quiet`` hides the progress bar and the summary. The full-batch step is recorded and
     replayed (``chainrule.compile``) after two rebuilt steps when the run is long enough to repay
-    that (from 10 steps: see :func:`~chainrule.nn.train`); ``compile=False`` rebuilds every step
+    that (from 9 steps: see :func:`~chainrule.nn.train`); ``compile=False`` rebuilds every step
     (the same numbers).
 
     >>> import tempfile

@@ -221,7 +221,7 @@ def _demo(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sub.add_argument("--no-compile", action="store_true",
                      help="rebuild the graph every step instead of replaying a compiled step "
-                          "from the third on (the same numbers, slower; runs under 10 steps "
+                          "from the third on (the same numbers, slower; runs under 9 steps "
                           "are rebuilt anyway)")
     return sub
 

@@ -32,9 +32,9 @@ LossFunction = Callable[[list[Any], list[Any]], Value]
 # Each backend's cost in rebuilt steps of the same graph (a rebuild is build + backward + update):
 # (the two probes' signatures and the recording, one replayed step). Measured per node on MLP steps
 # of 1,000 to 76,000 nodes (moons, hinge + L2; /work/notes/nnfast.md): the signatures take ~1.2
-# rebuilt steps each; "objects" records in 1.4-2.2 and replays in 0.19-0.25 of one; "python" compiles
-# in 19-37 and replays in 0.04-0.06. Rounded up, so that a close call rebuilds.
-REPLAY_COSTS = {"objects": (5.0, 0.3), "python": (40.0, 0.07)}
+# rebuilt steps each; "objects" records in 2.1-3.3 and replays in 0.12-0.18 of one; "python" compiles
+# in 24-43 and replays in 0.04-0.06. Rounded up, so that a close call rebuilds.
+REPLAY_COSTS = {"objects": (5.5, 0.2), "python": (46.0, 0.07)}
 
 
 class ReplayedSteps:
@@ -170,7 +170,7 @@ def replay_backend(left: int) -> str | None:
     rebuilding them is (by :data:`REPLAY_COSTS`: each backend costs its probing and recording plus
     ``left`` replayed steps, counted in rebuilt steps of the graph).
 
-    >>> [replay_backend(n) for n in (0, 7, 8, 152, 153)]
+    >>> [replay_backend(n) for n in (0, 6, 7, 311, 312)]
     [None, None, 'objects', 'objects', 'python']
     """
     costs = {backend: record + left * step for backend, (record, step) in REPLAY_COSTS.items()}

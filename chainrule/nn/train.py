@@ -64,10 +64,10 @@ def train(model: Callable[[Any], Any], inputs: Sequence[Any], labels: Sequence[A
     for the two rebuilt steps (and a last batch of another size). Probing and recording cost time,
     so this is done only when the run repays them. With ``n`` steps of the full batch size after
     the first two, a backend costs its probing and recording plus ``n`` replayed steps, all counted
-    in rebuilt steps of the same graph: ``"objects"`` 5 + 0.3 n, ``"python"`` 40 + 0.07 n
+    in rebuilt steps of the same graph: ``"objects"`` 5.5 + 0.2 n, ``"python"`` 46 + 0.07 n
     (:data:`~chainrule.nn.replay.REPLAY_COSTS`, measured per node). The cheapest of these and ``n``
-    rebuilt steps wins: every step is rebuilt (not even probed) for n <= 7, "objects" records up to
-    n = 152, "python" beyond (the default demo's 100 steps replay with "objects").
+    rebuilt steps wins: every step is rebuilt (not even probed) for n <= 6, "objects" records up to
+    n = 311, "python" beyond (the default demo's 100 steps replay with "objects").
     ``compile="objects"`` or ``"python"`` records with that backend whatever the length of the run;
     ``compile=False`` rebuilds every step. Every choice gives the same numbers bit for bit.
     A replay repeats the Python branches taken while the step was recorded. So if building a rebuilt

@@ -78,8 +78,8 @@ def _summary(run, *options):
 @pytest.mark.slow
 @pytest.mark.parametrize("steps, how", [
     ("6", "(every step rebuilt)"),  # 4 steps after the two probes do not repay a recording
-    ("9", "(every step rebuilt)"),
-    ("10", "(2 rebuilt steps, then replayed by chainrule.compile 'objects')"),
+    ("8", "(every step rebuilt)"),
+    ("9", "(2 rebuilt steps, then replayed by chainrule.compile 'objects')"),
 ])
 def test_the_console_demo_replays_only_runs_long_enough_to_repay_it(run, steps, how):
     accuracy, said = _summary(run, "--steps", steps)

@@ -96,11 +96,11 @@ def test_each_forced_backend_is_rebuilt_training_bit_for_bit(monkeypatch, compil
     assert replayed == run(False, batch_size=batch_size, epochs=3)
 
 
-@pytest.mark.parametrize("epochs, backend", [(1, None), (6, None), (9, None), (10, "objects"),
-                                             (100, "objects"), (154, "objects"), (155, "python")])
+@pytest.mark.parametrize("epochs, backend", [(1, None), (6, None), (8, None), (9, "objects"),
+                                             (100, "objects"), (313, "objects"), (314, "python")])
 def test_the_default_records_only_when_the_steps_left_repay_it(monkeypatch, epochs, backend):
     """Full batch: epochs - 2 steps are left after the two probes (REPLAY_COSTS: objects from
-    8 left, python from 153 left)."""
+    7 left, python from 312 left)."""
     chosen = backends(monkeypatch)
     replayed = run(True, count=8, epochs=epochs)
     assert chosen == ([] if backend is None else [backend])
