@@ -124,6 +124,9 @@ def _pictures(model: GPT, tokenizer: CharTokenizer, name: str, folder: Path) -> 
     position = min(POSITION, len(tokens) - 2)
     call = next(c for c in calls if c.position == position and c.head == HEAD)
     scope = ("blocks.0", "attn", f"heads.{HEAD}")
+    # Copies of one call, not step_through(loss, focus=...) on the real graph: a focus is a scope,
+    # and a head's scope holds every position's call (the softmax focus steps 110 steps of 5 positions
+    # on a 7385 x 13434 pt picture of 1,691 edges, a 1 MB page, against 31 steps and 37 kB here).
     outputs, grads = head_copy(call, scope)
     caption = _caption(call, name, tokenizer)
     head_svg = save(outputs, folder / "attention-head.svg", grads=grads, caption=caption)
