@@ -189,13 +189,13 @@ def _python_compiled(tape: Tape) -> Compiled:
     chunks = program.build()
     d = [0.0] * program.slots
     count = len(tape.leaves)
-    leaves, wrt, root = tape.leaves, tape.wrt, tape.root
+    wrt, root = tape.wrt, tape.root
     position = {node: i for i, node in enumerate(tape.nodes)}
     grad_slots = [program.outputs[f"g{position[leaf]}"] for leaf in wrt]
     root_slot = program.outputs.get(f"v{len(tape.nodes) - 1}")
 
     def run() -> float:
-        d[:count] = map(_data, leaves)
+        d[:count] = compiled._last_leaf_data  # the call has just read the leaves' data
         for chunk in chunks:
             chunk(d)
         for leaf, slot in zip(wrt, grad_slots):

@@ -130,15 +130,16 @@ class Target:
         idx, flat = self.idx, self.idx.reshape(-1)
         if np.unique(flat).size == flat.size:
             return partial(_add_unique, array, idx)
-        if array.ndim == 1:
+        if array.ndim == 1 and flat.size <= 128:
             return partial(_add_at, array, idx)
-        sorting = np.argsort(flat, kind="stable")  # rows: one sorted reduceat (np.add.at is slow on rows)
+        # one sorted reduceat: np.add.at is slow on rows, and on many scattered slots
+        sorting = np.argsort(flat, kind="stable")
         targets, starts = np.unique(flat[sorting], return_index=True)
-        shape = idx.shape + array.shape[1:]
+        shape, rows = idx.shape + array.shape[1:], (flat.size, *array.shape[1:])
 
         def add_rows(contributions: Any) -> None:
-            rows = np.broadcast_to(contributions, shape).reshape(flat.size, -1)
-            array[targets] += np.add.reduceat(rows[sorting], starts, axis=0)
+            contributions = np.broadcast_to(contributions, shape).reshape(rows)
+            array[targets] += np.add.reduceat(contributions[sorting], starts, axis=0)
         return add_rows
 
 

@@ -62,9 +62,10 @@ class Plan:
         self.fused: set[int] = set()
         self.sums = self._fuse(nodes, {position[node] for node in tape.watch} | {len(nodes) - 1})
         wrt = {position[leaf] for leaf in tape.wrt}
-        self.needs_grad = [False] * len(nodes)
+        needs_grad = [False] * len(nodes)
         for i, inputs in enumerate(self.parents):
-            self.needs_grad[i] = i in wrt or any(self.needs_grad[p] for p in self._inputs(i, inputs))
+            needs_grad[i] = i in wrt or any(needs_grad[p] for p in self._inputs(i, inputs))
+        self.needs_grad = np.array(needs_grad, dtype=bool)
         self.constants = [i for i, node in enumerate(nodes) if type(node) is Constant]
         self.constant_data = np.array([nodes[i].data for i in self.constants], dtype=float)
         leaves, grouped = [position[leaf] for leaf in tape.leaves], self._grouped()
@@ -73,17 +74,17 @@ class Plan:
         order = self.preferred_leaf_order()
         if order != sorted(order):  # again, with the leaves in the order the groups read them
             self._lay_out(leaves, batch_leaves, grouped, order)
-        self.slot = np.array(self.slot, dtype=np.int32)  # 5 bytes a node are kept, not lists
+        self.slot = self.slot.astype(np.int32)  # 5 bytes a node are kept, not lists
         self.batched = np.array(self.batched, dtype=bool)
         del self.parents, self.ops, self.sums, self.needs_grad, self.fused
 
     def _lay_out(self, leaves: list[int], batch: list[int], grouped: list[tuple[Any, list[int]]],
                  leaf_order: list[int] | None) -> None:
         """Give every node a slot (the leaves first, in ``leaf_order``) and make the groups."""
-        self.slot = [-1] * len(self.parents)
+        self.slot = np.full(len(self.parents), -1, dtype=np.intp)
         self.sizes = [0, 0]  # fixed, batch
         self._place([leaves[k] for k in leaf_order] if leaf_order else leaves, False)
-        self.leaf_slots = np.array([self.slot[i] for i in leaves], dtype=np.intp)  # by tape.leaves
+        self.leaf_slots = self.slot[np.array(leaves, dtype=np.intp)]  # by tape.leaves
         self._place(batch, True)  # a batch leaf's fixed slot is a dummy
         self.constant_slots = self._place(self.constants, False)
         self.groups = [self._group(key[0], key[2] == "sum", list(members)) for key, members in grouped]
@@ -162,8 +163,7 @@ class Plan:
     def _place(self, members: list[int], batched: bool) -> Any:
         """Give ``members`` the next slots of the fixed or batch array, in order; return the first's."""
         start = self.sizes[batched]
-        for k, i in enumerate(members):
-            self.slot[i] = start + k
+        self.slot[np.asarray(members, dtype=np.intp)] = np.arange(start, start + len(members))
         self.sizes[batched] += len(members)
         return np.arange(start, start + len(members))
 
@@ -190,17 +190,23 @@ class Plan:
     def _group(self, batched: bool, is_sum: bool, members: list[int]) -> Any:
         if is_sum:
             return self._grid(members, batched) or self._dot(members, batched)
-        members.sort(key=lambda i: [self.slot[p] for p in self.parents[i]])
+        members, inputs = self._by_input_slots(members, [self.parents[i] for i in members])
         out = self._out(members, batched)
-        idx = np.array([[self.slot[p] for p in self.parents[i]] for i in members], dtype=np.intp).T
+        idx = np.ascontiguousarray(self.slot[inputs].T)
         sources, targets = [], []
-        for j, p in enumerate(self.parents[members[0]]):
-            inputs = [self.parents[i][j] for i in members]
-            terms = self._terms_for(idx[j], self.batched[p], batched and not self.batched[p], inputs)
+        for j, p in enumerate(inputs[0]):
+            terms = self._terms_for(idx[j], self.batched[p], batched and not self.batched[p], inputs[:, j])
             sources.append(terms.source)
             targets.append(terms.target)
-        grad_out = any(self.needs_grad[i] for i in members)
+        grad_out = bool(self.needs_grad[members].any())
         return OpGroup(self.ops[members[0]], out, sources, targets, grad_out)
+
+    def _by_input_slots(self, members: list[int], inputs: list[list[int]]) -> tuple[Any, Any]:
+        """``members`` (and their inputs, one row each) sorted by their inputs' slots: where a group
+        reads the outputs of one before it in order, its reads are views."""
+        positions = np.array(inputs, dtype=np.intp).reshape(len(members), -1)
+        order = np.lexsort(self.slot[positions].T[::-1])
+        return np.asarray(members, dtype=np.intp)[order], positions[order]
 
     def _out(self, members: list[int], batched: bool) -> tuple[bool, int, int]:
         start = self.sizes[batched]
@@ -211,13 +217,14 @@ class Plan:
                    rows: Any = None) -> Terms:
         """Read ``idx`` (broadcast: with a batch axis of 1); add gradients there if an input needs one
         (summed over the batch where the input is fixed and the group batched)."""
-        needed = any(self.needs_grad[p] for p in inputs)
+        needed = bool(self.needs_grad[np.asarray(inputs, dtype=np.intp)].any())
         target = Target(idx, from_batch, reduce_batch=broadcast) if needed else None
         return Terms(Source(idx, from_batch, broadcast), target, rows)
 
     def _slots(self, sums: list[Sum], which: int) -> Any:
         """The slots of every sum's product factors (0: a, 1: b), shape (products, sums)."""
-        return np.array([[self.slot[pair[which]] for pair in s.products] for s in sums], dtype=np.intp).T
+        positions = np.array([[pair[which] for pair in s.products] for s in sums], dtype=np.intp)
+        return self.slot[positions].T
 
     def _plain(self, sums: list[Sum], batched: bool) -> list[tuple[bool, Any, list[int], list[int]]]:
         """The other terms of ``sums`` by kind: (from batch, slots (terms, sums), rows, input nodes)."""
@@ -225,15 +232,15 @@ class Plan:
         for from_batch in (False, True):
             ks = [k for k, p in enumerate(first.plain) if self.batched[p] == from_batch]
             if ks:
-                idx = np.array([[self.slot[s.plain[k]] for k in ks] for s in sums], dtype=np.intp).T
+                idx = self.slot[np.array([[s.plain[k] for k in ks] for s in sums], dtype=np.intp)].T
                 kinds.append((from_batch, idx, [first.plain_rows[k] for k in ks],
                               [s.plain[k] for s in sums for k in ks]))
         return kinds
 
     def _dot(self, members: list[int], batched: bool) -> DotGroup:
-        members.sort(key=lambda i: [self.slot[p] for p in self._inputs(i, self.parents[i])])
+        members, _ = self._by_input_slots(members, [self._inputs(i, self.parents[i]) for i in members])
         out = self._out(members, batched)
-        sums = [self.sums[i] for i in members]
+        sums = [self.sums[i] for i in members.tolist()]
         a = b = None
         if sums[0].products:
             a_batched, b_batched = (self.batched[p] for p in sums[0].products[0])
@@ -243,7 +250,7 @@ class Plan:
                                 [pair[1] for s in sums for pair in s.products])
         plain = [self._terms_for(idx, from_batch, batched and not from_batch, inputs, _rows(rows))
                  for from_batch, idx, rows, inputs in self._plain(sums, batched)]
-        grad_out = any(self.needs_grad[i] for i in members)
+        grad_out = bool(self.needs_grad[members].any())
         return DotGroup(out, a, b, plain, _rows(sums[0].rows), grad_out)
 
     def _grid(self, members: list[int], batched: bool) -> GridGroup | None:
@@ -260,14 +267,14 @@ class Plan:
         cell = i_of.reshape(-1) * len(b_unique) + j_of.reshape(-1)
         if len(a_unique) * len(b_unique) != len(members) or np.unique(cell).size != len(members):
             return None
-        members = [members[k] for k in np.argsort(cell)]
+        members = np.asarray(members, dtype=np.intp)[np.argsort(cell)]
         out = self._out(members, batched)
-        sums = [self.sums[i] for i in members]
+        sums = [self.sums[i] for i in members.tolist()]
         a = self._terms_for(a_unique, False, False, [pair[0] for s in sums for pair in s.products])
         b = self._terms_for(np.ascontiguousarray(b_unique.T), self.batched[first.products[0][1]], False,
                             [pair[1] for s in sums for pair in s.products])
         rows, nodes = self._grid_terms(sums, batched, len(a_unique))
-        return GridGroup(out, len(a_unique), a, b, rows, nodes, any(self.needs_grad[i] for i in members))
+        return GridGroup(out, len(a_unique), a, b, rows, nodes, bool(self.needs_grad[members].any()))
 
     def _grid_terms(self, sums: list[Sum], batched: bool, n_i: int) -> tuple[list[Terms], list[Terms]]:
         """A grid's other terms: those that depend on its row i alone (a bias), and the rest."""

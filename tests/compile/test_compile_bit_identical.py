@@ -11,7 +11,8 @@ from chainrule import Value, detect_anomaly, nan_on_domain_error
 from chainrule.compile import codegen, compile, objects
 from tests.compile.programs import bits, build, data, outcome, programs
 
-BACKENDS = ["objects", "objects, batches of 1", "python", "python, 2-statement chunks"]
+# "registers": every chunk reuses its variables, and leaf gradients are added one term at a time
+BACKENDS = ["objects", "objects, batches of 1", "python", "python, 2-statement chunks", "python, registers"]
 MODES = {"plain": None, "nan": nan_on_domain_error, "anomaly": detect_anomaly}
 
 
@@ -49,8 +50,11 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
     chunk, min_batch = codegen.CHUNK_STATEMENTS, objects.MIN_BATCH
     codegen.CHUNK_STATEMENTS = 2 if "chunks" in backend else chunk
     objects.MIN_BATCH = 1 if "batches of 1" in backend else min_batch  # every loop runs, however short
+    registers = codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS
+    if "registers" in backend:
+        codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS = 0, 1
     backend = backend.split(",")[0]
-    with context() if context else _nothing(), _restore(chunk, min_batch):
+    with context() if context else _nothing(), _restore(chunk, min_batch, registers):
         recorded = outcome(lambda: replayed(program, first, values, wrt_mask, backend))
         if recorded[0] != "ok":  # the recording itself failed on the first data: nothing to replay
             return
@@ -59,14 +63,15 @@ def test_replay_equals_rebuild(backend, mode, program, values, wrt_mask):
 
 
 class _restore:
-    def __init__(self, chunk, min_batch):
-        self.chunk, self.min_batch = chunk, min_batch
+    def __init__(self, chunk, min_batch, registers):
+        self.chunk, self.min_batch, self.registers = chunk, min_batch, registers
 
     def __enter__(self):
         return None
 
     def __exit__(self, *exc):
         codegen.CHUNK_STATEMENTS, objects.MIN_BATCH = self.chunk, self.min_batch
+        codegen.REGISTERS_ABOVE, codegen.LEAF_TERMS = self.registers
         return False
 
 

@@ -113,3 +113,16 @@ def test_each_contribution_as_written_is_local_times_upstream(op):
                     got, want = bits(got[1]), bits(want[1])
                 assert got == want, (op.name, xs, local, u)
     assert rewritten or op.name not in ("relu", "max", "min", "add", "sub", "neg", "sum")
+
+
+def test_templates_write_float_literals():
+    """``x <= 0`` gives what ``x <= 0.0`` gives, but CPython specialises only float-with-float
+    comparisons and arithmetic (the generic int path costs ~4x per relu): no template has an int."""
+    import ast
+
+    for op in TEMPLATED:
+        for text in (op.template.forward, *partials_code(op)):
+            source = text.format(*[f"x{i}" for i in range(3)], out="out", xs="xs")
+            ints = [node.value for node in ast.walk(ast.parse(source, mode="eval"))
+                    if isinstance(node, ast.Constant) and type(node.value) is int]
+            assert ints == [], (op.name, text)
