@@ -10,13 +10,13 @@ from typing import Any
 from chainrule.compile.codegen import generate
 from chainrule.compile.objects import objects_runner
 from chainrule.compile.tape import Tape
-from chainrule.engine import NOT_COMPUTED, Value, backpropagate, recompute
+from chainrule.engine import NOT_COMPUTED, Constant, Value, backpropagate, recompute
 from chainrule.engine.anomaly import anomaly_hook
 
 BACKENDS = ("objects", "python", "numpy")
 MAX_PYTHON_NODES = 250_000  # above this the "python" backend replays with "objects" (compile time, memory)
 
-_data = attrgetter("data")
+_data, _grad = attrgetter("data"), attrgetter("grad")
 
 
 class Compiled:
@@ -28,13 +28,19 @@ class Compiled:
     every node's ``data`` and ``grad`` as it goes; the others keep them to themselves until
     :meth:`sync`. Under ``detect_anomaly()``, or when a value leaves an op's domain, the call is a
     plain run of the engine over the recorded Values, so errors and NaNs are exactly the engine's.
+    A call writes no other leaf's ``grad`` (on every backend, plain runs included): the leaves
+    outside ``wrt`` and the Constants keep theirs until :meth:`sync`, which writes every Value's.
 
     What a call guarantees about the graph: it compares every recorded Constant's ``data`` with the
     recording (microseconds) and raises :class:`~chainrule.compile.GraphChangedError` if one
     changed, so every backend refuses a changed baked-in number alike. The ops and parents of the
     recorded nodes are not re-read on a call (that would cost more than the replay): every backend
     replays the recorded ones, and :meth:`check` (the full structure fingerprint; ~25 ms for the
-    38,000-node moons step) tells whether they were replaced since.
+    38,000-node moons step) tells whether they were replaced since. A call also compares, per
+    distinct op of the graph, its ``forward``, ``local_grads`` and ``constant_partials`` with the
+    recorded ones (by identity, a few microseconds): if one was replaced (patched) since compiling,
+    every backend runs that call plainly, by the engine with the op's current functions, as a rebuilt
+    graph would (at the engine's speed: compile again to replay the patched op fast).
 
     Limits of any replay: Python branches on data taken while recording (``if v.data > 0``,
     builtin ``max(a, b)``, ``sorted``, comparisons of Values) are replayed as recorded, and cannot be
@@ -57,10 +63,13 @@ class Compiled:
         self.tape = tape
         self.backend = backend
         self._runner = runner
+        self._kept = tape.kept_leaves() if state_in_values else []  # a run over the Values adds into them
+        self._kept_grads: tuple[list[Value], list[float]] = ([], [])  # their last run's gradients, for sync()
         self._values_current = state_in_values  # after a call, do the Values hold its state?
         self._state_in_values = state_in_values
         self._last_leaf_data: list[float] | None = None
         self._read: Callable[[Value], float] | None = None
+        self._members: dict[Value, int | None] | None = None  # node -> its index among the leaves
 
     @property
     def fingerprint(self) -> str:
@@ -71,9 +80,9 @@ class Compiled:
         self.tape.check_constants()
         leaves = self.tape.leaves
         self._last_leaf_data = list(map(_data, leaves))
-        if anomaly_hook() is None:
+        if anomaly_hook() is None and not self.tape.functions_changed():
             try:
-                result = self._runner()
+                result = self._replay()
             except Exception:  # noqa: BLE001 - any failure is re-run plainly, which raises the engine's error
                 pass
             else:
@@ -81,20 +90,38 @@ class Compiled:
                 return result
         return self._plain_run()
 
-    def _plain_run(self) -> float:
-        """The engine's own re-evaluation and backward over the recorded Values (errors are its own)."""
+    def _replay(self) -> float:
+        """The backend's run; the kept leaves (Constants, leaves outside ``wrt``) get their gradients back."""
+        kept = self._kept
+        if not kept:
+            return self._runner()
+        held = list(map(_grad, kept))
+        try:
+            return self._runner()
+        finally:
+            self._kept_grads = (kept, _give_grads(kept, held))
+
+    def _plain_run(self, keep: bool = True) -> float:
+        """The engine's own re-evaluation and backward over the recorded Values (errors are its own);
+        ``keep``: give the leaves outside ``wrt`` and the Constants their gradients back, as a call does."""
         self.tape.check()
         nodes = self.tape.nodes
+        kept = self.tape.kept_leaves() if keep else []
+        held = list(map(_grad, kept))
         for node in nodes:
             if node.is_leaf:
                 node.grad = NOT_COMPUTED
-        recompute(nodes)
-        backpropagate(nodes, on_step=anomaly_hook())
+        try:
+            recompute(nodes)
+            backpropagate(nodes, on_step=anomaly_hook())
+        finally:
+            self._kept_grads = (kept, _give_grads(kept, held))
         self._values_current = True
         return self.tape.root.data
 
     def value_of(self, node: Value) -> float:
-        """A node's data in the last run (the output, a ``watch`` node or a leaf).
+        """A node's data in the last run (the output, a ``watch`` node, a leaf or a Constant): a leaf
+        gives the data that run used, even if its ``data`` was changed since.
 
         >>> from chainrule import Value
         >>> from chainrule.compile import compile
@@ -102,16 +129,35 @@ class Compiled:
         >>> x.data = 5.0; step(); step.value_of(h)
         11.0
         10.0
+        >>> x.data = 7.0; step.value_of(x)
+        5.0
         """
-        if self._values_current or node.is_leaf:
-            return node.data
-        if self._read is None:
+        index = self._leaf_index(node)
+        if self._last_leaf_data is None:
             raise RuntimeError("value_of before the first call: call the compiled graph first")
+        if type(node) is Constant:  # every call checks that it still holds its recorded data
+            return node.data
+        if self._values_current:
+            return node.data if index is None else self._last_leaf_data[index]
+        if self._read is None:
+            raise RuntimeError("value_of: the last call kept no values; call sync() and read the data")
         return self._read(node)
+
+    def _leaf_index(self, node: Value) -> int | None:
+        """The node's position among the recorded leaves (None: not a leaf); a ValueError if the node
+        is not in the recorded graph."""
+        if self._members is None:  # built on the first read only: value_of is for inspection
+            leaf_index = {leaf: i for i, leaf in enumerate(self.tape.leaves)}
+            self._members = {node: leaf_index.get(node) for node in self.tape.nodes}
+        if node not in self._members:
+            raise ValueError(f"value_of: {node!r:.60} is not in the graph recorded by compile "
+                             f"({len(self.tape.nodes)} nodes)")
+        return self._members[node]
 
     def sync(self) -> None:
         """Write the last run's ``data`` and ``grad`` into every recorded Value, so pictures, the
-        stepper, gradcheck and audit show the replayed state. Leaves keep their current ``data``.
+        stepper, gradcheck and audit show the replayed state (also the ``grad`` of the leaves outside
+        ``wrt`` and of the Constants, which a call leaves alone). Leaves keep their current ``data``.
 
         >>> from chainrule import Value
         >>> from chainrule.compile import compile
@@ -122,14 +168,17 @@ class Compiled:
         >>> step.sync(); h.data, h.grad
         (9.0, 1.0)
         """
-        if self._values_current or self._last_leaf_data is None:
+        if self._last_leaf_data is None:
+            return
+        if self._values_current:  # but for the gradients a call gave back to the leaves outside wrt
+            _give_grads(*self._kept_grads)
             return
         leaves = self.tape.leaves
         live = list(map(_data, leaves))
         for leaf, x in zip(leaves, self._last_leaf_data):
             leaf.data = x
         try:
-            self._plain_run()
+            self._plain_run(keep=False)
         finally:
             for leaf, x in zip(leaves, live):
                 leaf.data = x
@@ -184,6 +233,20 @@ def compile(output: Value, backend: str = "python", *, wrt: Iterable[Value] | No
     return _python_compiled(tape)
 
 
+def _give_grads(leaves: list[Value], grads: list[float]) -> list[float]:
+    """Set the ``grad`` of each of ``leaves`` to ``grads``; return the gradients they had.
+
+    >>> from chainrule import Value
+    >>> a, b = Value(1.0), Value(2.0); a.grad, b.grad = 3.0, 4.0
+    >>> _give_grads([a, b], [0.5, 0.25]), a.grad, b.grad
+    ([3.0, 4.0], 0.5, 0.25)
+    """
+    had = list(map(_grad, leaves))
+    for leaf, grad in zip(leaves, grads):
+        leaf.grad = grad
+    return had
+
+
 def _python_compiled(tape: Tape) -> Compiled:
     program = generate(tape)
     chunks = program.build()
@@ -203,11 +266,14 @@ def _python_compiled(tape: Tape) -> Compiled:
         return root.data if root_slot is None else d[root_slot]
 
     compiled = Compiled(tape, "python", run, state_in_values=False)
-    compiled._read = lambda node: _read_slot(program, d, position, node)
+    compiled._read = lambda node: _read_slot(program, d, position, node, compiled._leaf_index(node))
     return compiled
 
 
-def _read_slot(program: Any, d: list[float], position: dict[Value, int], node: Value) -> float:
+def _read_slot(program: Any, d: list[float], position: dict[Value, int], node: Value,
+               leaf_index: int | None) -> float:
+    if leaf_index is not None:  # the leaves' data fill the first slots, in the order of tape.leaves
+        return d[leaf_index]
     slot = program.outputs.get(f"v{position.get(node, -1)}")
     if slot is None:
         raise ValueError(f"value_of: {node!r:.60} was not watched; pass it in compile(..., watch=[...])"

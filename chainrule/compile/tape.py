@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, is_not
 from typing import Any
 
 from chainrule.engine import Constant, Value, topological_order
@@ -12,6 +13,7 @@ from chainrule.engine.graph import N_ARY
 
 _op, _first, _second = attrgetter("op"), attrgetter("_parent0"), attrgetter("_parent1")
 _data = attrgetter("data")
+_functions = attrgetter("forward", "local_grads", "constant_partials")  # what a replay restates
 
 
 class GraphChangedError(RuntimeError):
@@ -52,6 +54,8 @@ class Tape:
         self.fingerprint = fingerprint(self.nodes)
         self.constants = [n for n in self.nodes if type(n) is Constant]
         self.constant_data = list(map(_data, self.constants))
+        self.ops = list(dict.fromkeys(_op(n) for n in self.nodes if n._parent0 is not None))
+        self.functions = [f for op in self.ops for f in _functions(op)]
 
     def _members(self, nodes: Iterable[Value], what: str, leaves_only: bool) -> list[Value]:
         known = set(self.nodes)
@@ -74,6 +78,32 @@ class Tape:
         if now != self.constant_data:  # also a NaN replaced by another NaN object: check() decides
             self.check()
             self.constant_data = now
+
+    def functions_changed(self) -> bool:
+        """Whether an op of the graph has had its ``forward``, ``local_grads`` or ``constant_partials``
+        replaced since recording (by identity; microseconds: one check per distinct op, not per node).
+
+        >>> from chainrule import Op, Value
+        >>> double = Op("double", "2x", forward=lambda x: 2 * x, local_grads=lambda m, out, x: (2.0,))
+        >>> tape = Tape(double(Value(1.0)))
+        >>> tape.functions_changed()
+        False
+        >>> double.local_grads = lambda m, out, x: (3.0,)
+        >>> tape.functions_changed()
+        True
+        """
+        return any(map(is_not, chain.from_iterable(map(_functions, self.ops)), self.functions))
+
+    def kept_leaves(self) -> list[Value]:
+        """The leaves whose ``grad`` a replay leaves alone: the Constants and the leaves not in ``wrt``.
+
+        >>> from chainrule import Value
+        >>> w, x = Value(2.0), Value(3.0)
+        >>> [leaf.data for leaf in Tape(w * x * 4, wrt=[w]).kept_leaves()]
+        [3.0, 4.0]
+        """
+        wrt = set(self.wrt)
+        return [n for n in self.nodes if n._parent0 is None and n not in wrt]
 
     def check(self) -> None:
         """Raise :class:`GraphChangedError` if the recorded nodes' ops, parents or constants changed."""

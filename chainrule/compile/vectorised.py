@@ -130,7 +130,7 @@ class NumpyCompiled(Compiled):
         for k, column in zip(self._batch_positions, columns):  # sync() shows the batch's first sample
             self._last_leaf_data[k] = float(column[0])
         try:
-            return self._run(columns)
+            return self._plain_per_sample(columns) if self.tape.functions_changed() else self._run(columns)
         except _NonFinite:
             return self._plain_per_sample(columns)
 
