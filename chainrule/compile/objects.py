@@ -6,8 +6,9 @@ that groups kinds into long batches; a call then runs one tight loop per batch.
 
 Bit for bit the plain engine's result, because:
 
-- forward: each node is computed from its parents by the op's own expression, parents first (any
-  such order gives the same numbers);
+- forward: each node is computed from its parents by the op's own expression (mul, add, sub, neg,
+  sum, relu and tanh written out while ``forward`` is the row's own, else a call of it), parents
+  first (any such order gives the same numbers); the loops also reset each gradient to 0.0;
 - backward: a gradient is a sum, and floating-point sums depend on their order. The batches keep
   every node after all of its consumers, and every parent's contributions in the order the engine's
   backward (engine/graph.py ``_float_pass``) adds them, so each sum is the same sum; each
@@ -16,7 +17,8 @@ Bit for bit the plain engine's result, because:
   still mul's own, a row's ``constant_partials`` as numbers, the written-out relu/tanh/exp/sigmoid
   slopes only while ``local_grads`` is the table's rule; any other node is run by the engine's own
   ``_float_pass``, which calls its current ``local_grads`` (a patched rule is used, as by the plain
-  engine). A batch shorter than :data:`MIN_BATCH` joins its short neighbours in one such engine batch.
+  engine). A batch shorter than :data:`MIN_BATCH` joins its short neighbours in one such general
+  batch (forward: the loop that calls each op's ``forward``).
 
 The kinds are chosen from the ops' functions when compiled: compile again after replacing one.
 """
