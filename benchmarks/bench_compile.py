@@ -15,10 +15,11 @@ Benchmarks (medians of CPU time; ratios are micrograd's median over the row's):
    compiled replay holds (tracemalloc, bytes per node of the recorded graph).
 
 Every row runs in a process of its own, and the rows take turns over ``--rounds`` rounds (each
-round: every row once, ``--reps`` timed repetitions after an untimed ``gc.collect()`` each; the
-median is over all rounds), so a change of machine load reaches every row alike. Separate processes
-matter: the cyclic GC walks every object a process holds, so micrograd timed beside a held compiled
-graph (about a million objects) ran 1.6x slower than alone, which flattered every ratio.
+round: every row once, two untimed runs, then ``--reps`` timed repetitions after an untimed
+``gc.collect()`` each; the median is over all rounds), so a change of machine load reaches every
+row alike. Separate processes matter: the cyclic GC walks every object a process holds, so
+micrograd timed beside a held compiled graph (about a million objects) ran 1.6x slower than
+alone, which flattered every ratio.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import random
 import statistics
@@ -47,8 +49,12 @@ from chainrule import Value  # noqa: E402
 BACKENDS = ("objects", "python", "numpy")
 
 
-def compile_cost(make: Callable[[], Any], reps: int) -> tuple[Any, float, float]:
-    """The compiled replay, the median time to make it, and the bytes it holds (tracemalloc)."""
+def compile_cost(make: Callable[[], Any], reps: int,
+                 first_call: Callable[[Any], Any]) -> tuple[Any, float, float]:
+    """The compiled replay, the median time to make it, and the bytes it holds after its first call
+    (tracemalloc: buffers a backend makes on its first call count). ``reps == 0``: made once, no figures."""
+    if reps == 0:
+        return make(), math.nan, math.nan
     times = []
     for _ in range(reps):
         gc.collect()
@@ -59,6 +65,7 @@ def compile_cost(make: Callable[[], Any], reps: int) -> tuple[Any, float, float]
     gc.collect()
     tracemalloc.start()
     compiled = make()
+    first_call(compiled)
     held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     return compiled, statistics.median(times), held
@@ -90,7 +97,8 @@ def replay_step(backend: str, seed: int, reps: int) -> tuple[Callable[[], None],
     points, labels, model = moons_setup(seed)
     params = model.parameters()
     loss = moons_loss(model, points, labels)
-    compiled, seconds, held = compile_cost(lambda: chainrule.compile(loss, backend, wrt=params), reps)
+    compiled, seconds, held = compile_cost(lambda: chainrule.compile(loss, backend, wrt=params), reps,
+                                           lambda c: c())
 
     def step() -> None:
         compiled()
@@ -106,9 +114,10 @@ def batch_step(seed: int, reps: int) -> tuple[Callable[[], None], float, float, 
     x0, x1, y = Value(0.0), Value(0.0), Value(0.0)
     l2 = (1e-4 / n) * chainrule.sum(p * p for p in params)  # summed over the batch: 1e-4 * Σ p²
     per_sample = (1 + -y * model([x0, x1])).relu() * (1.0 / n) + l2
-    compiled, seconds, held = compile_cost(
-        lambda: chainrule.compile(per_sample, "numpy", wrt=params, batch=[x0, x1, y]), reps)
     data = {x0: [p[0] for p in points], x1: [p[1] for p in points], y: [float(v) for v in labels]}
+    compiled, seconds, held = compile_cost(
+        lambda: chainrule.compile(per_sample, "numpy", wrt=params, batch=[x0, x1, y]), reps,
+        lambda c: c(data))
 
     def step() -> None:
         compiled(data)
@@ -121,7 +130,7 @@ def batch_step(seed: int, reps: int) -> tuple[Callable[[], None], float, float, 
 
 def graph_replay(backend: str, recipe: Any, reps: int) -> tuple[Callable[[], None], float, float, int]:
     root = bench.random_graph(Value, recipe)
-    compiled, seconds, held = compile_cost(lambda: chainrule.compile(root, backend), reps)
+    compiled, seconds, held = compile_cost(lambda: chainrule.compile(root, backend), reps, lambda c: c())
     leaves = compiled.tape.leaves
     rng = random.Random(1)
 
@@ -145,6 +154,7 @@ ENGINES = {  # engine key -> its name in the table
     "numpy": "chainrule.compile, numpy",
     "numpy-batch": "chainrule.compile, numpy, batch axis",
 }
+WARM_UP = 2  # untimed runs first: CPython specialises a function's float operations after its first calls
 ROWS = [("moons", engine) for engine in ENGINES] + [("graph", e) for e in ENGINES if e != "numpy-batch"]
 
 
@@ -166,9 +176,12 @@ def row_setup(benchmark: str, engine: str,
 
 
 def measure_row(args: argparse.Namespace) -> dict[str, Any]:
-    """Time one row here (``--reps`` CPU times, an untimed ``gc.collect()`` before each)."""
+    """Time one row here: ``WARM_UP`` untimed runs, then ``--reps`` CPU times, an untimed
+    ``gc.collect()`` before each."""
     benchmark, engine = args.row.split("/")
     run, replay = row_setup(benchmark, engine, args)
+    for _ in range(WARM_UP):
+        run()
     times = []
     for _ in range(args.reps):
         gc.collect()
