@@ -24,7 +24,8 @@ class Compiled:
 
     Calling it returns the output's new value and *sets* (overwrites, never accumulates) the
     ``grad`` of each ``wrt`` leaf to this run's gradient, bit for bit what ``zero_grad()`` and a
-    rebuilt graph's ``backward()`` give ("numpy": within rtol 1e-12). The "objects" backend updates
+    rebuilt graph's ``backward()`` give ("numpy": to rounding, each reordered sum of n terms within
+    n·eps·Σ|terms|, see :mod:`chainrule.compile.vectorised`). The "objects" backend updates
     every node's ``data`` and ``grad`` as it goes; the others keep them to themselves until
     :meth:`sync`. Under ``detect_anomaly()``, or when a value leaves an op's domain, the call is a
     plain run of the engine over the recorded Values, so errors and NaNs are exactly the engine's.

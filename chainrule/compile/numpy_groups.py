@@ -11,7 +11,9 @@ into an input's slots, its contributions are computed straight into them.
 - :class:`OpGroup`: nodes of one op; ``forward(*inputs)`` and ``local * upstream`` per input.
 - :class:`DotGroup`: n-ary sums whose terms include single-use products ``a * b``, fused: the
   products are computed inside the sum (they have no slots of their own) and their gradients
-  ``g * b`` and ``g * a`` go straight to ``a`` and ``b``; the sum is added in the engine's order.
+  ``g * b`` and ``g * a`` go straight to ``a`` and ``b``; the sum is added in the engine's order
+  (row by row; a lone sum, one column, by the engine's own builtin ``sum``: NumPy would add a
+  single contiguous column pairwise, which differs where terms cancel).
 - :class:`GridGroup`: a DotGroup whose nodes form a grid: node (i, j) sums ``A[i, k] * B[k, j]``
   (a dense layer: i the neuron, j the sample or the batch): one matrix product forward, two backward.
 """
@@ -27,7 +29,7 @@ import numpy as np
 from chainrule.compile.numpy_rules import op_functions, writes_out
 
 Arrays = tuple[Any, Any]  # (fixed, batch): batch is None without a batch axis
-_reduce = np.add.reduce  # np.sum without its Python-level wrapper: in order along the axis
+_reduce = np.add.reduce  # np.sum without its Python-level wrapper (pairwise over one contiguous column)
 Step = Callable[[], None]
 
 
@@ -45,6 +47,8 @@ def strided_view(array: Any, idx: Any, writable: bool = False) -> Any:
     if idx.size == 0 or idx.ndim == 0:
         return None
     start = int(idx.flat[0])
+    if idx.size == 1:  # one slot (a deep, narrow graph has many): a plain slice, no checks
+        return array[start:start + 1].reshape(idx.shape + array.shape[1:])
     corner = [0] * idx.ndim
     steps = [int(idx[tuple(corner[:d] + [1] + corner[d + 1:])]) - start if idx.shape[d] > 1 else 0
              for d in range(idx.ndim)]
@@ -267,9 +271,10 @@ class DotGroup:
     def bind(self, vals: Arrays, grads: Arrays) -> tuple[Step, Step | None]:
         """The group's forward and backward steps over these arrays (backward None: no gradient needed)."""
         out, gout = _out_views(self.out, vals, grads)
+        add_rows = partial(_add_in_order, out) if out.size == 1 else partial(_reduce, axis=0, out=out)
         if self.a is None and len(self.plain) == 1:  # a plain sum: sum the read rows, no buffer
             read, add = self.plain[0].source.bind(vals), _bind_target(self.plain[0].target, grads)
-            return (lambda: _reduce(read(), axis=0, out=out)), (partial(add, gout) if self.grad_out else None)
+            return (lambda: add_rows(read())), (partial(add, gout) if self.grad_out else None)
         buffer = np.zeros((self.count, *out.shape))
         plain = [(t.rows, t.source.bind(vals)) for t in self.plain]
         plain_adds = [add for add in (_bind_target(t.target, grads) for t in self.plain) if add is not None]
@@ -279,7 +284,7 @@ class DotGroup:
             forward_products()
             for rows, read in plain:
                 buffer[rows] = read()
-            _reduce(buffer, axis=0, out=out)
+            add_rows(buffer)
 
         def run_backward() -> None:
             backward_products()
@@ -310,6 +315,17 @@ class DotGroup:
             if deliver_b is not None:
                 deliver_b(a)
         return forward, backward
+
+
+def _add_in_order(out: Any, terms: Any) -> None:
+    """Write the sum of ``terms`` (one column) into ``out`` as the engine adds them: its builtin
+    ``sum(xs, 0.0)``, left to right (compensated on Python 3.12+, as the engine's is).
+
+    >>> out = np.zeros(1)
+    >>> _add_in_order(out, np.array([[1e200], [-1e200], [1.0], [0.0]])); out
+    array([1.])
+    """
+    out[...] = sum(terms.ravel().tolist(), 0.0)
 
 
 def _summed(source: Source, vals: Arrays) -> Callable[[], Any]:

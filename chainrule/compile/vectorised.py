@@ -9,17 +9,23 @@ by sample) one matrix product (see :mod:`chainrule.compile.numpy_plan` and
 and each call takes one array per batch leaf: the nodes that depend on a batch leaf get a batch
 axis; the others (the parameters, an L2 term over them) are computed once without it and broadcast
 where they meet a batched node, and their gradients are the sums over the batch of what flows into
-them. Results agree with the plain engine to rounding (rtol 1e-12), not bit for bit: a matrix
-product and gradients from several consumers add in another order. A NaN or inf anywhere makes the
-call a plain run of the engine (per sample), so domain errors, anomaly mode and NaN semantics are
-its own.
+them. Results agree with the plain engine to rounding, not bit for bit: a sum alone in its step is
+added as the engine adds it (its builtin ``sum``; NumPy would add one column pairwise), but a matrix
+product and gradients from several consumers add in another order, so each such sum of n terms is
+within n·eps·Σ|terms| of the engine's (relative to the size of the terms, not of the result: where
+terms cancel, the result's relative error can be large), and a zero may come out as -0.0 where the
+engine gives 0.0. A NaN or inf anywhere makes the call a plain run of the engine (per sample, the
+batch leaves' data restored after it), so domain errors, anomaly mode and NaN semantics are its own.
+A deep, narrow graph (see :func:`too_deep`) replays with "objects" instead, with a RuntimeWarning.
 
 NumPy is an optional dependency (``pip install chainrule[numpy]``), imported only by this module.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -28,12 +34,15 @@ import numpy as np
 from chainrule.compile.compiled import Compiled
 from chainrule.compile.numpy_plan import Plan
 from chainrule.compile.numpy_rules import NUMPY_RULES, numpy_rule
+from chainrule.compile.objects import objects_runner
 from chainrule.compile.tape import Tape
 from chainrule.engine import Value
 
 __all__ = ["NUMPY_RULES", "NumpyCompiled", "numpy_compiled", "numpy_rule"]
 
 _data = attrgetter("data")
+MAX_NUMPY_LEVELS = 1_000  # deeper than this, and narrow (see too_deep), a graph replays with "objects"
+MIN_NODES_PER_LEVEL = 8  # the per-level NumPy calls cost about what "objects" spends on this many nodes
 
 
 class _NonFinite(ArithmeticError):
@@ -176,23 +185,75 @@ class NumpyCompiled(Compiled):
         return float(fixed[slot]) if batch is None else np.full(batch.shape[1], fixed[slot])
 
     def _plain_per_sample(self, columns: Any) -> Any:
-        """The engine, one sample at a time, summing the wrt gradients: its errors and NaNs exactly."""
+        """The engine, one sample at a time, summing the wrt gradients: its errors and NaNs exactly.
+        The batch leaves get their data back; the output's and watch nodes' values are kept per sample."""
         totals = [0.0] * len(self.tape.wrt)
-        outputs = []
-        for sample in columns.T:
-            for leaf, x in zip(self.batch, sample.tolist()):
+        kept = [self.tape.root, *self.tape.watch]
+        values: list[list[float]] = []
+        held = list(map(_data, self.batch))
+        try:
+            for sample in columns.T:
+                for leaf, x in zip(self.batch, sample.tolist()):
+                    leaf.data = x
+                self._plain_run()
+                values.append(list(map(_data, kept)))
+                totals = [t + leaf.grad for t, leaf in zip(totals, self.tape.wrt)]
+        finally:
+            for leaf, x in zip(self.batch, held):
                 leaf.data = x
-            outputs.append(self._plain_run())
-            totals = [t + leaf.grad for t, leaf in zip(totals, self.tape.wrt)]
         for leaf, total in zip(self.tape.wrt, totals):
             leaf.grad = total
+        per_node = dict(zip(kept, np.array(values).T))
         self._values_current = False
-        self._read = None
-        return np.array(outputs)
+        self._read = partial(_fallback_value, per_node)
+        return per_node[self.tape.root].copy()
 
 
-def numpy_compiled(tape: Tape, batch: list[Value]) -> NumpyCompiled:
-    """The "numpy" replay of ``tape`` (``compile(output, "numpy", batch=...)`` calls this).
+def _fallback_value(per_node: dict[Value, Any], node: Value) -> Any:
+    """``value_of`` after a batch call that fell back to per-sample plain runs (a NaN or inf)."""
+    if node not in per_node:
+        raise ValueError(f"value_of: {node!r:.60} is not the output or a watch node; the last call fell "
+                         "back to per-sample plain runs (a NaN or inf), which keep only those")
+    return per_node[node].copy()
+
+
+def level_count(nodes: list[Value]) -> int:
+    """The number of levels of a graph (its longest path from a leaf, in ops): the "numpy" replay
+    runs at least one NumPy step per level, forward and backward.
+
+    >>> from chainrule import Value
+    >>> x = Value(1.0)
+    >>> level_count(Tape((x * x).tanh() + x).nodes)
+    3
+    """
+    level: dict[Value, int] = {}
+    for node in nodes:
+        level[node] = 1 + max([level[p] for p in node.parents], default=-1)
+    return max(level.values(), default=0)
+
+
+def too_deep(nodes: list[Value]) -> str | None:
+    """Why vectorising ``nodes`` would not pay (more than MAX_NUMPY_LEVELS levels with fewer than
+    MIN_NODES_PER_LEVEL nodes per level: a deep, narrow graph), or None.
+
+    >>> from chainrule import Value
+    >>> x = y = Value(0.5)
+    >>> for _ in range(MAX_NUMPY_LEVELS): y = (y + x).tanh()
+    >>> too_deep(Tape(y).nodes)
+    '2,000 levels of 1.0 nodes on average'
+    """
+    if len(nodes) <= MAX_NUMPY_LEVELS:  # fewer nodes than the limit has levels: nothing to measure
+        return None
+    levels = level_count(nodes)
+    per_level = len(nodes) / max(levels, 1)
+    if levels > MAX_NUMPY_LEVELS and per_level < MIN_NODES_PER_LEVEL:
+        return f"{levels:,} levels of {per_level:.1f} nodes on average"
+    return None
+
+
+def numpy_compiled(tape: Tape, batch: list[Value]) -> Compiled:
+    """The "numpy" replay of ``tape`` (``compile(output, "numpy", batch=...)`` calls this); without
+    ``batch``, a graph that is :func:`too_deep` replays with the "objects" backend, with a RuntimeWarning.
 
     >>> from chainrule import Value
     >>> x = Value(3.0)
@@ -200,4 +261,10 @@ def numpy_compiled(tape: Tape, batch: list[Value]) -> NumpyCompiled:
     >>> step(), x.grad
     (9.0, 6.0)
     """
+    why = None if batch else too_deep(tape.nodes)
+    if why is not None:
+        warnings.warn(f"compile: the graph has {why}, too deep and narrow for the numpy backend to "
+                      "vectorise (one NumPy step per level and op); replaying with the objects backend",
+                      RuntimeWarning, stacklevel=3)
+        return Compiled(tape, "objects", objects_runner(tape.nodes), state_in_values=True)
     return NumpyCompiled(tape, batch)
