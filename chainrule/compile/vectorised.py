@@ -11,11 +11,12 @@ axis; the others (the parameters, an L2 term over them) are computed once withou
 where they meet a batched node, and their gradients are the sums over the batch of what flows into
 them. Results agree with the plain engine to rounding, not bit for bit: a sum alone in its step is
 added as the engine adds it (its builtin ``sum``; NumPy would add one column pairwise), but a matrix
-product and gradients from several consumers add in another order, so each such sum of n terms is
-within n·eps·Σ|terms| of the engine's (relative to the size of the terms, not of the result: where
-terms cancel, the result's relative error can be large), and a zero may come out as -0.0 where the
-engine gives 0.0. A NaN or inf anywhere makes the call a plain run of the engine (per sample, the
-batch leaves' data restored after it), so domain errors, anomaly mode and NaN semantics are its own.
+product, a fixed node's gradient summed over the batch and gradients from several consumers add in
+another order, so each such sum of n terms is within n·eps·Σ|terms| of the engine's (relative to the
+size of the terms, not of the result: where terms cancel, the result's relative error can be large),
+and a zero may come out as -0.0 where the engine gives 0.0. A NaN or inf anywhere makes the call a
+plain run of the engine (per sample, the batch leaves' data restored after it), so domain errors,
+anomaly mode and NaN semantics are its own.
 A deep, narrow graph (see :func:`too_deep`) replays with "objects" instead, with a RuntimeWarning.
 
 NumPy is an optional dependency (``pip install chainrule[numpy]``), imported only by this module.
@@ -37,6 +38,7 @@ from chainrule.compile.numpy_rules import NUMPY_RULES, numpy_rule
 from chainrule.compile.objects import objects_runner
 from chainrule.compile.tape import Tape
 from chainrule.engine import Value
+from chainrule.engine.graph import N_ARY
 
 __all__ = ["NUMPY_RULES", "NumpyCompiled", "numpy_compiled", "numpy_rule"]
 
@@ -227,8 +229,17 @@ def level_count(nodes: list[Value]) -> int:
     3
     """
     level: dict[Value, int] = {}
-    for node in nodes:
-        level[node] = 1 + max([level[p] for p in node.parents], default=-1)
+    get = level.__getitem__
+    for node in nodes:  # the parent fields, not .parents: no tuple per node (a million-node graph)
+        a, b = node._parent0, node._parent1
+        if a is None:
+            level[node] = 0
+        elif b is None:
+            level[node] = get(a) + 1
+        elif b is N_ARY:
+            level[node] = max(map(get, a)) + 1
+        else:
+            level[node] = max(get(a), get(b)) + 1
     return max(level.values(), default=0)
 
 
