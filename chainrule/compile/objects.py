@@ -20,7 +20,9 @@ Bit for bit the plain engine's result, because:
   engine). A batch shorter than :data:`MIN_BATCH` joins its short neighbours in one such general
   batch (forward: the loop that calls each op's ``forward``).
 
-The kinds are chosen from the ops' functions when compiled: compile again after replacing one.
+The kinds are chosen from the ops' functions when compiled. A call of the compiled graph checks
+that those functions are still the ops' own (:class:`chainrule.compile.Compiled`); once one is
+replaced, the call is a plain run of the engine instead of this runner.
 """
 
 from __future__ import annotations
