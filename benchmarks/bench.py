@@ -173,14 +173,19 @@ def micrograd_chain_backward(length: int) -> str:
 # --- timing and report ----------------------------------------------------------------------------
 
 
-def median_time(run: Callable[[], Any], reps: int) -> float:
+def cpu_times(run: Callable[[], Any], reps: int) -> list[float]:
+    """CPU seconds of ``reps`` runs, an untimed ``gc.collect()`` before each."""
     times = []
     for _ in range(reps):
         gc.collect()
         start = time.process_time()
         run()
         times.append(time.process_time() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_time(run: Callable[[], Any], reps: int) -> float:
+    return statistics.median(cpu_times(run, reps))
 
 
 def moons_runner(lib: str, seed: int) -> Callable[[], float]:

@@ -182,13 +182,7 @@ def measure_row(args: argparse.Namespace) -> dict[str, Any]:
     run, replay = row_setup(benchmark, engine, args)
     for _ in range(WARM_UP):
         run()
-    times = []
-    for _ in range(args.reps):
-        gc.collect()
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    result: dict[str, Any] = {"times": times}
+    result: dict[str, Any] = {"times": bench.cpu_times(run, args.reps)}
     if replay is not None and args.compile_reps > 0:
         result.update(compile=replay[1], held=replay[2], nodes=replay[3])
     return result

@@ -20,16 +20,14 @@ each local needs an EXTENDED_ARG prefix, which is the floor such a replay actual
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402 - the shared timing helper
 
 ROW = 16  # products per statement, as in a neuron of the moons MLP
 
@@ -98,23 +96,7 @@ def interpreter_floor(multiply_adds: int, live_locals: int = 255, reps: int = 21
     values = [1.0 + i / 1e4 for i in range(max(live_locals, 3 * ROW))]
     for _ in range(10):  # CPython 3.11 specialises a function after 8 calls
         run(values)
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        start = time.process_time()
-        run(values)
-        times.append(time.process_time() - start)
-    return statistics.median(times)
-
-
-def _median(run: Callable[[], Any], reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        gc.collect()
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
+    return bench.median_time(lambda: run(values), reps)
 
 
 def moons_floor(reps: int = 21, seed: int = 0) -> dict[str, Any]:
@@ -143,8 +125,8 @@ def moons_floor(reps: int = 21, seed: int = 0) -> dict[str, Any]:
     result["replay locals"] = nlocals
     result["floor, 255 locals"] = interpreter_floor(n, 255, reps)
     result[f"floor, {nlocals} locals"] = interpreter_floor(n, nlocals, reps)
-    result["replay call"] = _median(compiled, reps)
-    result["replay call + SGD"] = _median(lambda: (compiled(), bench_compile.sgd(params)), reps)
+    result["replay call"] = bench.median_time(compiled, reps)
+    result["replay call + SGD"] = bench.median_time(lambda: (compiled(), bench_compile.sgd(params)), reps)
     return result
 
 
